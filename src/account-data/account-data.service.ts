@@ -1,0 +1,70 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { And, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import type { Requester } from '../auth/requester.js';
+import { DomainEventBus } from '../common/event-bus.js';
+import { MatrixError } from '../common/matrix-error.js';
+import { parseId } from '../common/matrix-ids.js';
+import { Mutex } from '../common/mutex.js';
+import { AccountDataEntity } from './account-data.entity.js';
+
+/** Types the server manages itself; clients change them through their own endpoints. */
+const SERVER_MANAGED_TYPES = new Set(['m.push_rules', 'm.fully_read']);
+
+/** Global and per-room account data, with a stream position of its own for /sync. */
+@Injectable()
+export class AccountDataService implements OnModuleInit {
+  private position = 0;
+  private readonly writeLock = new Mutex();
+
+  constructor(
+    @InjectRepository(AccountDataEntity) private readonly rows: Repository<AccountDataEntity>,
+    private readonly bus: DomainEventBus,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const row = await this.rows
+      .createQueryBuilder('a')
+      .select('MAX(a.stream_id)', 'max')
+      .getRawOne<{ max: number | null }>();
+    this.position = Number(row?.max ?? 0);
+  }
+
+  currentPosition(): number {
+    return this.position;
+  }
+
+  async set(requester: Requester, userId: string, roomId: string, type: string, content: Record<string, unknown>): Promise<void> {
+    this.checkAccess(requester, userId, roomId);
+    if (SERVER_MANAGED_TYPES.has(type)) {
+      throw MatrixError.badJson(`Cannot set ${type} through the account data API`);
+    }
+    const streamId = await this.writeLock.run(async () => {
+      const next = this.position + 1;
+      await this.rows.save({ userId, roomId, type, content, streamId: next });
+      this.position = next;
+      return next;
+    });
+    this.bus.emit('account-data.changed', { userId, streamId });
+  }
+
+  async get(requester: Requester, userId: string, roomId: string, type: string): Promise<Record<string, unknown>> {
+    this.checkAccess(requester, userId, roomId);
+    const row = await this.rows.findOneBy({ userId, roomId, type });
+    if (!row) throw MatrixError.notFound(`No account data of type ${type}`);
+    return row.content;
+  }
+
+  /** Account data changed in (after, upTo]. */
+  async changes(userId: string, after: number, upTo: number): Promise<AccountDataEntity[]> {
+    return this.rows.find({
+      where: { userId, streamId: And(MoreThan(after), LessThanOrEqual(upTo)) },
+      order: { streamId: 'ASC' },
+    });
+  }
+
+  private checkAccess(requester: Requester, userId: string, roomId: string): void {
+    if (requester.userId !== userId) throw MatrixError.forbidden("You cannot access another user's account data");
+    if (roomId !== '' && !parseId(roomId, '!')) throw MatrixError.invalidParam(`Invalid room ID ${JSON.stringify(roomId)}`);
+  }
+}

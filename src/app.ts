@@ -1,0 +1,38 @@
+import { LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module.js';
+import { registerCors, registerJsonBodyParser } from './common/http/json-body.js';
+import { MatrixExceptionFilter } from './common/http/matrix-exception.filter.js';
+import { MatrixValidationPipe } from './common/http/matrix-validation.pipe.js';
+import { RouteRegistry } from './common/http/route-registry.js';
+import type { AppConfig } from './config/app-config.js';
+
+/** Requests beyond this are refused before parsing; events have their own 64 KiB limit. */
+const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Builds the whole application, ready to listen: used by main.ts and by the end-to-end tests. */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: MAX_REQUEST_BODY_BYTES,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+  });
+  const fastify = adapter.getInstance();
+  const routes = new RouteRegistry();
+  fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
+  registerJsonBodyParser(fastify);
+  registerCors(fastify);
+
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.LOG_LEVEL) + 1),
+    // Bodies are parsed by registerJsonBodyParser, whatever their Content-Type.
+    bodyParser: false,
+  });
+  app.useGlobalFilters(new MatrixExceptionFilter(routes));
+  app.useGlobalPipes(new MatrixValidationPipe());
+  app.enableShutdownHooks();
+  await app.init();
+  return app;
+}

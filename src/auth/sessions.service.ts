@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { DeviceEntity } from '../accounts/device.entity.js';
+import { Clock } from '../common/clock.js';
+import { newAccessToken, newDeviceId } from '../common/matrix-ids.js';
+import { hashAccessToken } from './access-token.js';
+import type { Requester } from './requester.js';
+
+/** Cached token lookups; bounded, and dropped on logout. */
+const CACHE_LIMIT = 50_000;
+
+/** Devices and their access tokens: creating a login, authenticating a request, logging out. */
+@Injectable()
+export class SessionsService {
+  private readonly cache = new Map<string, Requester>();
+
+  constructor(
+    @InjectRepository(DeviceEntity) private readonly devices: Repository<DeviceEntity>,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Starts a session on a new device, or on the named one (whose old token stops working,
+   * as the spec asks for a login that reuses a device ID).
+   */
+  async createSession(
+    userId: string,
+    deviceId?: string,
+    displayName?: string,
+  ): Promise<{ deviceId: string; accessToken: string }> {
+    const accessToken = newAccessToken();
+    const id = deviceId ?? newDeviceId();
+    const existing = await this.devices.findOneBy({ userId, deviceId: id });
+    if (existing) this.forget(existing.tokenHash);
+    await this.devices.save({
+      userId,
+      deviceId: id,
+      tokenHash: hashAccessToken(accessToken),
+      displayName: displayName ?? existing?.displayName ?? null,
+      createdTs: existing?.createdTs ?? this.clock.now(),
+    });
+    return { deviceId: id, accessToken };
+  }
+
+  async authenticate(accessToken: string): Promise<Requester | null> {
+    const tokenHash = hashAccessToken(accessToken);
+    const cached = this.cache.get(tokenHash);
+    if (cached) return cached;
+    const device = await this.devices.findOneBy({ tokenHash });
+    if (!device) return null;
+    const requester = { userId: device.userId, deviceId: device.deviceId };
+    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(tokenHash, requester);
+    return requester;
+  }
+
+  async endSession(requester: Requester): Promise<void> {
+    const device = await this.devices.findOneBy(requester);
+    if (!device) return;
+    this.forget(device.tokenHash);
+    await this.devices.delete(requester);
+  }
+
+  async endAllSessions(userId: string): Promise<void> {
+    for (const device of await this.devices.findBy({ userId })) this.forget(device.tokenHash);
+    await this.devices.delete({ userId });
+  }
+
+  async listDevices(userId: string): Promise<DeviceEntity[]> {
+    return this.devices.findBy({ userId });
+  }
+
+  private forget(tokenHash: string): void {
+    this.cache.delete(tokenHash);
+  }
+}

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
+import type { EventEntity } from '../events/event.entity.js';
+
+/**
+ * In-process domain events and their payloads. Listeners run synchronously after the write has
+ * committed; anything slow must schedule its own work.
+ */
+export interface DomainEventMap {
+  /** Room events committed, with the users each one concerns (members and the member event's target). */
+  'room.events.persisted': { events: EventEntity[]; audience: Set<string> };
+  /** A user's account data changed. */
+  'account-data.changed': { userId: string; streamId: number };
+}
+
+@Injectable()
+export class DomainEventBus {
+  private readonly emitter = new EventEmitter({ captureRejections: false });
+
+  constructor() {
+    this.emitter.setMaxListeners(0);
+  }
+
+  emit<K extends keyof DomainEventMap>(name: K, payload: DomainEventMap[K]): void {
+    this.emitter.emit(name, payload);
+  }
+
+  on<K extends keyof DomainEventMap>(name: K, listener: (payload: DomainEventMap[K]) => void): () => void {
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
+  }
+}

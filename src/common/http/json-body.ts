@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import secureJson from 'secure-json-parse';
+import { MatrixError } from '../matrix-error.js';
+
+/**
+ * Matrix clients send JSON with or without a Content-Type (curl's default is form encoding),
+ * so every body is parsed as JSON. An empty body is no body; prototype-poisoning keys are
+ * refused outright rather than silently dropped.
+ */
+export function registerJsonBodyParser(fastify: FastifyInstance): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    } catch {
+      done(new MatrixError(400, 'M_NOT_JSON', 'Content not JSON'), undefined);
+    }
+  });
+}
+
+/** The spec asks every endpoint to allow cross-origin use from web clients. */
+export function registerCors(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers({
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Allow-Methods': 'GET, HEAD, POST, PUT, DELETE, OPTIONS',
+      'Access-Control-Allow-Headers': 'X-Requested-With, Content-Type, Authorization',
+    });
+    if (request.method === 'OPTIONS') {
+      void reply.status(204).send();
+      return;
+    }
+    done();
+  });
+}

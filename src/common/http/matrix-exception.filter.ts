@@ -1,0 +1,59 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MatrixError } from '../matrix-error.js';
+import type { RouteRegistry } from './route-registry.js';
+
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+/**
+ * The one place an exception becomes an HTTP answer: Matrix errors as they are, unknown routes
+ * as M_UNRECOGNIZED (404, or 405 when the path exists with another method), Fastify's own
+ * request errors as their Matrix equivalents, and anything unexpected as a logged 500.
+ */
+@Catch()
+export class MatrixExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  constructor(private readonly routes: RouteRegistry) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const error = this.toMatrixError(exception, request);
+    if (error.status === 429 && typeof error.extra.retry_after_ms === 'number') {
+      reply.header('Retry-After', Math.ceil(error.extra.retry_after_ms / 1000));
+    }
+    void reply.status(error.status).send(error.toJSON());
+  }
+
+  private toMatrixError(exception: unknown, request: FastifyRequest): MatrixError {
+    if (exception instanceof MatrixError) return exception;
+    if (exception instanceof NotFoundException) {
+      const allowed = this.routes.allowedMethods(request.url);
+      return allowed.length > 0
+        ? MatrixError.unrecognized(`Method ${request.method} not allowed here`, 405)
+        : MatrixError.unrecognized();
+    }
+    const fastifyError = exception as FastifyLikeError;
+    if (typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_')) {
+      if (fastifyError.statusCode === 413) return MatrixError.tooLarge('Request body too large');
+      if (fastifyError.statusCode === 415) return new MatrixError(400, 'M_NOT_JSON', 'Content not JSON');
+      if (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500) {
+        return new MatrixError(400, 'M_UNRECOGNIZED', fastifyError.message ?? 'Bad request');
+      }
+    }
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      return new MatrixError(exception.getStatus(), 'M_UNKNOWN', exception.message);
+    }
+    this.logger.error(
+      `request ${request.id} ${request.method} ${request.url.split('?')[0]} failed`,
+      exception instanceof Error ? exception.stack : String(exception),
+    );
+    return new MatrixError(500, 'M_UNKNOWN', `Internal server error (request ${request.id})`);
+  }
+}

@@ -1,0 +1,74 @@
+import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { MatrixError, type MatrixErrcode } from '../matrix-error.js';
+
+const REJECT_UNKNOWN_KEYS = Symbol('rejectUnknownKeys');
+
+/** Marks a body DTO whose endpoint refuses keys it does not know (most Matrix bodies allow them). */
+export function RejectUnknownKeys(): ClassDecorator {
+  return (target) => Reflect.defineMetadata(REJECT_UNKNOWN_KEYS, true, target);
+}
+
+/** Constraint names that mean "the JSON has the wrong shape" rather than "a value is not allowed". */
+const SHAPE_CONSTRAINTS = new Set([
+  'isDefined',
+  'isString',
+  'isInt',
+  'isNumber',
+  'isBoolean',
+  'isObject',
+  'isArray',
+  'nestedValidation',
+  'whitelistValidation',
+]);
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function firstLeaf(error: ValidationError, path: string): { error: ValidationError; path: string } {
+  const here = path ? `${path}.${error.property}` : error.property;
+  if (!error.constraints && error.children?.length) return firstLeaf(error.children[0], here);
+  return { error, path: here };
+}
+
+/** Turns the first class-validator failure into the Matrix error a client expects. */
+export function toMatrixValidationError(errors: ValidationError[]): MatrixError {
+  const { error, path } = firstLeaf(errors[0], '');
+  const [constraint, message] = Object.entries(error.constraints ?? { invalid: 'is invalid' })[0];
+  const custom = error.contexts?.[constraint]?.errcode as MatrixErrcode | undefined;
+  const errcode: MatrixErrcode = custom ?? (SHAPE_CONSTRAINTS.has(constraint) ? 'M_BAD_JSON' : 'M_INVALID_PARAM');
+  const text = constraint === 'whitelistValidation' ? `Unknown key '${path}'` : message.replace(error.property, path);
+  return new MatrixError(400, errcode, text);
+}
+
+/**
+ * Validates request bodies and query strings against their DTO classes and answers with Matrix
+ * errors. Bodies must be JSON objects; a body typed as a plain object (event content) is only
+ * checked for that.
+ */
+@Injectable()
+export class MatrixValidationPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'body') {
+      const body = value ?? {};
+      if (!isPlainObject(body)) throw MatrixError.badJson('Request body must be a JSON object');
+      return this.validate(body, metadata.metatype);
+    }
+    if (metadata.type === 'query' && !metadata.data) return this.validate(value ?? {}, metadata.metatype);
+    return value;
+  }
+
+  private validate(plain: object, metatype: ArgumentMetadata['metatype']): unknown {
+    if (!metatype || [Object, String, Number, Boolean, Array].includes(metatype as never)) return plain;
+    const instance = plainToInstance(metatype, plain) as object;
+    const errors = validateSync(instance, {
+      whitelist: true,
+      forbidNonWhitelisted: Reflect.getMetadata(REJECT_UNKNOWN_KEYS, metatype) === true,
+      forbidUnknownValues: false,
+    });
+    if (errors.length > 0) throw toMatrixValidationError(errors);
+    return instance;
+  }
+}

@@ -1,0 +1,21 @@
+import { AccountDataEntity } from '../account-data/account-data.entity.js';
+import { DeviceEntity } from '../accounts/device.entity.js';
+import { UserEntity } from '../accounts/user.entity.js';
+import { EventEntity } from '../events/event.entity.js';
+import { RoomMembershipEntity } from '../events/room-membership.entity.js';
+import { RoomStateEntity } from '../events/room-state.entity.js';
+import { RoomAliasEntity } from '../rooms/room-alias.entity.js';
+import { RoomEntity } from '../rooms/room.entity.js';
+import { FilterEntity } from '../sync/filter.entity.js';
+
+export const entities = [
+  UserEntity,
+  DeviceEntity,
+  RoomEntity,
+  RoomAliasEntity,
+  EventEntity,
+  RoomStateEntity,
+  RoomMembershipEntity,
+  FilterEntity,
+  AccountDataEntity,
+];

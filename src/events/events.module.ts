@@ -1,0 +1,21 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Clock } from '../common/clock.js';
+import { DomainEventBus } from '../common/event-bus.js';
+import { RoomAliasEntity } from '../rooms/room-alias.entity.js';
+import { RoomEntity } from '../rooms/room.entity.js';
+import { EventEntity } from './event.entity.js';
+import { EventStore } from './event-store.service.js';
+import { RoomMembershipEntity } from './room-membership.entity.js';
+import { RoomStateEntity } from './room-state.entity.js';
+
+/** Rooms and events storage, the domain event bus and the clock: what every feature builds on. */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([EventEntity, RoomStateEntity, RoomMembershipEntity, RoomEntity, RoomAliasEntity]),
+  ],
+  providers: [EventStore, DomainEventBus, Clock],
+  exports: [EventStore, DomainEventBus, Clock],
+})
+export class EventsModule {}

@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { UserEntity } from '../accounts/user.entity.js';
+import { MatrixError } from '../common/matrix-error.js';
+import { newRoomId, parseUserId } from '../common/matrix-ids.js';
+import { MscIdentifiers } from '../common/msc-identifiers.js';
+import { AppConfig, ProfileVisibility } from '../config/app-config.js';
+import { EventStore, RoomWriteTransaction } from '../events/event-store.service.js';
+import { RoomEntity } from '../rooms/room.entity.js';
+import { profileFieldsOf, profileRoomAlias, profileRoomCreationEvents, profileVisibilityOf } from './profile-room.js';
+
+/** Fields that also live on the user's m.room.member events in every room they are in. */
+const MEMBER_EVENT_FIELDS: Record<string, string> = { displayname: 'displayname', avatar_url: 'avatar_url' };
+
+/** Profiles as rooms (MSC1769/MSC4201): each user's profile room, its fields and privacy. */
+@Injectable()
+export class ProfileRoomService {
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly store: EventStore,
+    private readonly config: AppConfig,
+    private readonly ids: MscIdentifiers,
+  ) {}
+
+  /** The user's profile room, created if it does not exist yet (idempotent). */
+  async ensureProfileRoom(userId: string): Promise<string> {
+    const user = await this.requireUser(userId);
+    if (user.profileRoomId) return user.profileRoomId;
+    return this.store.write(async (tx) => {
+      const fresh = await tx.manager.findOneByOrFail(UserEntity, { userId });
+      if (fresh.profileRoomId) return fresh.profileRoomId;
+      const roomId = await this.createProfileRoom(tx, userId);
+      await tx.manager.update(UserEntity, { userId }, { profileRoomId: roomId });
+      return roomId;
+    });
+  }
+
+  /** Creates the profile room inside a caller's transaction (registration creates it with the user). */
+  async createProfileRoom(tx: RoomWriteTransaction, userId: string): Promise<string> {
+    const { localpart } = parseUserId(userId)!;
+    const roomId = newRoomId(this.config.SERVER_NAME);
+    const alias = profileRoomAlias(localpart, this.config.SERVER_NAME);
+    await tx.insertRoom(
+      Object.assign(new RoomEntity(), {
+        roomId,
+        creator: userId,
+        roomType: this.ids.write('profileRoomType'),
+        roomVersion: '10',
+        isPublic: false,
+        createdTs: tx.now,
+      }),
+    );
+    await tx.insertAlias(alias, roomId, userId);
+    const events = profileRoomCreationEvents({
+      roomId,
+      userId,
+      alias,
+      displayName: localpart,
+      visibility: this.config.PROFILE_DEFAULT_VISIBILITY,
+      ids: this.ids,
+    });
+    for (const event of events) await tx.append(event);
+    return roomId;
+  }
+
+  async getProfile(userId: string): Promise<Record<string, unknown>> {
+    const roomId = await this.ensureProfileRoom(userId);
+    return profileFieldsOf(await this.store.currentState(roomId), this.ids);
+  }
+
+  async getVisibility(userId: string): Promise<ProfileVisibility> {
+    const roomId = await this.ensureProfileRoom(userId);
+    return profileVisibilityOf(await this.store.currentState(roomId), this.ids) ?? this.config.PROFILE_DEFAULT_VISIBILITY;
+  }
+
+  async setVisibility(userId: string, visibility: ProfileVisibility): Promise<void> {
+    const roomId = await this.ensureProfileRoom(userId);
+    await this.store.write(async (tx) => {
+      await tx.append({ roomId, type: this.ids.write('profilePrivacy'), stateKey: '', sender: userId, content: { visibility } });
+    });
+  }
+
+  /**
+   * Sets (or, with null, removes) one profile field: an m.profile state event in the profile
+   * room, and for displayname/avatar_url a fresh m.room.member in every room the user is in.
+   */
+  async setField(userId: string, field: string, value: unknown): Promise<void> {
+    const roomId = await this.ensureProfileRoom(userId);
+    const joined = await this.store.membershipsOf(userId, ['join']);
+    await this.store.write(async (tx) => {
+      const content = value === null ? {} : { value };
+      await tx.append({ roomId, type: this.ids.write('profileField'), stateKey: field, sender: userId, content });
+      const memberKey = MEMBER_EVENT_FIELDS[field];
+      if (!memberKey) return;
+      for (const { roomId: memberRoom } of joined) {
+        const state = await tx.state(memberRoom);
+        const current = state.content('m.room.member', userId);
+        if (current?.membership !== 'join' || current[memberKey] === (value ?? undefined)) continue;
+        const next: Record<string, unknown> = { ...current };
+        if (value === null) delete next[memberKey];
+        else next[memberKey] = value;
+        await tx.append({ roomId: memberRoom, type: 'm.room.member', stateKey: userId, sender: userId, content: next });
+      }
+    });
+  }
+
+  async userExists(userId: string): Promise<boolean> {
+    return (await this.users.countBy({ userId })) > 0;
+  }
+
+  private async requireUser(userId: string): Promise<UserEntity> {
+    const user = await this.users.findOneBy({ userId });
+    if (!user) throw MatrixError.notFound(`User ${userId} not found`);
+    return user;
+  }
+}

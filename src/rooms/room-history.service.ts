@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import type { Requester } from '../auth/requester.js';
+import { Clock } from '../common/clock.js';
+import { MatrixError } from '../common/matrix-error.js';
+import { toClientEvent, type ClientEvent } from '../events/client-event.js';
+import { eventMatches, parseRoomEventFilter } from '../events/event-filter.js';
+import { EventStore } from '../events/event-store.service.js';
+import { StreamToken } from '../events/stream-token.js';
+import type { MessagesQueryDto } from './dto/messages-query.dto.js';
+import { RoomsService } from './rooms.service.js';
+
+/** Paginating a room's timeline (GET /rooms/{roomId}/messages). */
+@Injectable()
+export class RoomHistoryService {
+  constructor(
+    private readonly store: EventStore,
+    private readonly rooms: RoomsService,
+    private readonly clock: Clock,
+  ) {}
+
+  async messages(
+    requester: Requester,
+    roomId: string,
+    query: MessagesQueryDto,
+  ): Promise<{ chunk: ClientEvent[]; start: string; end?: string }> {
+    await this.rooms.readableState(requester, roomId);
+    const filter = query.filter === undefined ? undefined : parseRoomEventFilter(parseJson(query.filter));
+    const limit = Math.min(query.limit ?? filter?.limit ?? 10, 1000);
+    const head = this.store.currentPosition();
+    const from = query.from === undefined ? (query.dir === 'b' ? head : 0) : StreamToken.parse(query.from).events;
+    const to = query.to === undefined ? undefined : StreamToken.parse(query.to).events;
+    const backwards = query.dir === 'b';
+    const found = await this.store.roomEvents({
+      roomId,
+      after: backwards ? (to ?? 0) : from,
+      upTo: backwards ? from : Math.min(to ?? head, head),
+      limit,
+      newestFirst: backwards,
+      accept: (event) => eventMatches(filter, { type: event.type, sender: event.sender, content: event.content }),
+    });
+    const page = found.slice(0, limit);
+    const now = this.clock.now();
+    const viewer = { userId: requester.userId, deviceId: requester.deviceId };
+    const result: { chunk: ClientEvent[]; start: string; end?: string } = {
+      chunk: page.map((event) => toClientEvent(event, now, { viewer })),
+      start: StreamToken.ZERO.withEvents(from).toString(),
+    };
+    if (found.length > limit && page.length > 0) {
+      const last = page[page.length - 1].streamOrdering;
+      result.end = StreamToken.ZERO.withEvents(backwards ? last - 1 : last).toString();
+    }
+    return result;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new MatrixError(400, 'M_NOT_JSON', 'filter is not valid JSON');
+  }
+}

@@ -1,0 +1,27 @@
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { CurrentRequester } from '../auth/access-token.guard.js';
+import type { Requester } from '../auth/requester.js';
+import { CLIENT_API_PREFIXES } from '../common/http/client-api.js';
+import { SyncService } from './sync.service.js';
+
+@Controller(CLIENT_API_PREFIXES)
+export class SyncController {
+  constructor(private readonly syncs: SyncService) {}
+
+  @Get('sync')
+  sync(
+    @CurrentRequester() requester: Requester,
+    @Query() query: Record<string, string | undefined>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    // Stop waiting as soon as the client goes away, so an abandoned long-poll holds nothing.
+    const abandoned = new AbortController();
+    reply.raw.once('close', () => abandoned.abort());
+    return this.syncs.sync(
+      requester,
+      { since: query.since, timeout: query.timeout, full_state: query.full_state, filter: query.filter },
+      abandoned.signal,
+    );
+  }
+}

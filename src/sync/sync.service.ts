@@ -1,0 +1,248 @@
+import { Injectable } from '@nestjs/common';
+import { AccountDataEntity } from '../account-data/account-data.entity.js';
+import { AccountDataService } from '../account-data/account-data.service.js';
+import type { Requester } from '../auth/requester.js';
+import { Clock } from '../common/clock.js';
+import { MatrixError } from '../common/matrix-error.js';
+import { toClientEvent, toStrippedState, type Viewer } from '../events/client-event.js';
+import { eventMatches, projectClientEvent, roomMatches, type SyncFilter } from '../events/event-filter.js';
+import type { EventEntity } from '../events/event.entity.js';
+import { EventStore } from '../events/event-store.service.js';
+import type { RoomMembershipEntity } from '../events/room-membership.entity.js';
+import { StreamToken } from '../events/stream-token.js';
+import { FilterService } from './filter.service.js';
+import { SyncNotifier } from './sync-notifier.service.js';
+import { isEmptySync, type JoinedRoomSync, type LeftRoomSync, type SyncResponse, type Timeline } from './sync-response.js';
+
+/** The longest a /sync long-poll may wait, whatever the client asks. */
+export const MAX_SYNC_TIMEOUT_MS = 300_000;
+const DEFAULT_TIMELINE_LIMIT = 10;
+const INVITE_STATE_TYPES = new Set([
+  'm.room.create',
+  'm.room.join_rules',
+  'm.room.name',
+  'm.room.avatar',
+  'm.room.canonical_alias',
+  'm.room.encryption',
+  'm.room.topic',
+]);
+
+export interface SyncRequest {
+  since?: string;
+  timeout?: string;
+  full_state?: string;
+  filter?: string;
+}
+
+interface SyncWindow {
+  since: StreamToken | null;
+  upTo: StreamToken;
+  fullState: boolean;
+  filter: SyncFilter;
+  viewer: Viewer;
+  now: number;
+}
+
+/** GET /sync: what changed for a user between two stream positions, waiting when nothing did. */
+@Injectable()
+export class SyncService {
+  constructor(
+    private readonly store: EventStore,
+    private readonly accountData: AccountDataService,
+    private readonly filters: FilterService,
+    private readonly notifier: SyncNotifier,
+    private readonly clock: Clock,
+  ) {}
+
+  async sync(requester: Requester, request: SyncRequest, signal?: AbortSignal): Promise<SyncResponse> {
+    const since = request.since ? StreamToken.parse(request.since) : null;
+    const timeout = parseTimeout(request.timeout);
+    const fullState = parseBoolean(request.full_state, 'full_state');
+    const filter = await this.filters.resolve(requester, request.filter);
+    const deadline = this.clock.now() + timeout;
+    for (;;) {
+      const generation = this.notifier.generation(requester.userId);
+      const response = await this.build(requester, since, fullState, filter);
+      const remaining = deadline - this.clock.now();
+      if (!since || fullState || !isEmptySync(response) || remaining <= 0 || signal?.aborted) return response;
+      await this.notifier.wait(requester.userId, generation, remaining, signal);
+    }
+  }
+
+  private async build(
+    requester: Requester,
+    sinceToken: StreamToken | null,
+    fullState: boolean,
+    filter: SyncFilter,
+  ): Promise<SyncResponse> {
+    const upTo = new StreamToken(this.store.currentPosition(), this.accountData.currentPosition());
+    // A token from the future (another server's, or before a restore) reads as "now".
+    const since =
+      sinceToken && new StreamToken(Math.min(sinceToken.events, upTo.events), Math.min(sinceToken.accountData, upTo.accountData));
+    const window: SyncWindow = {
+      since,
+      upTo,
+      fullState,
+      filter,
+      viewer: { userId: requester.userId, deviceId: requester.deviceId },
+      now: this.clock.now(),
+    };
+    const accountData = await this.accountData.changes(requester.userId, since?.accountData ?? 0, upTo.accountData);
+    const roomAccountData = groupByRoom(accountData.filter((row) => row.roomId !== ''));
+    const response: SyncResponse = {
+      next_batch: upTo.toString(),
+      rooms: { join: {}, invite: {}, leave: {}, knock: {} },
+      account_data: {
+        events: accountData
+          .filter((row) => row.roomId === '' && eventMatches(filter.account_data, { type: row.type }))
+          .map((row) => ({ type: row.type, content: row.content })),
+      },
+    };
+
+    for (const membership of await this.store.membershipsOf(requester.userId)) {
+      // A membership newer than this snapshot is picked up by the next sync.
+      if (membership.streamOrdering > upTo.events || !roomMatches(filter.room, membership.roomId)) continue;
+      const roomData = roomAccountData.get(membership.roomId) ?? [];
+      const changedSince = !since || membership.streamOrdering > since.events;
+      switch (membership.membership) {
+        case 'join': {
+          const room = await this.joinedRoom(window, membership, changedSince, roomData);
+          if (room) response.rooms.join[membership.roomId] = room;
+          break;
+        }
+        case 'invite':
+          if (changedSince) response.rooms.invite[membership.roomId] = await this.invitedRoom(membership);
+          break;
+        case 'leave':
+        case 'ban': {
+          const room = await this.leftRoom(window, membership, changedSince, roomData);
+          if (room) response.rooms.leave[membership.roomId] = room;
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    return response;
+  }
+
+  private async joinedRoom(
+    window: SyncWindow,
+    membership: RoomMembershipEntity,
+    joinedSince: boolean,
+    accountData: AccountDataEntity[],
+  ): Promise<JoinedRoomSync | null> {
+    const { since, upTo } = window;
+    const full = !since || joinedSince || window.fullState;
+    const after = full && !since ? 0 : (since?.events ?? 0);
+    const { timeline, firstOrdering } = await this.timeline(window, membership.roomId, joinedSince ? 0 : after, upTo.events);
+    if (!full && timeline.events.length === 0 && accountData.length === 0) return null;
+    const stateEvents = full
+      ? (await this.store.stateBefore(membership.roomId, firstOrdering)).events()
+      : timeline.limited
+        ? await this.store.stateBetween(membership.roomId, since!.events, firstOrdering)
+        : [];
+    const current = await this.store.currentState(membership.roomId);
+    const joined = current.members('join');
+    const invited = current.members('invite');
+    return {
+      timeline,
+      state: { events: this.formatState(window, membership.roomId, stateEvents) },
+      account_data: { events: accountData.map((row) => ({ type: row.type, content: row.content })) },
+      ephemeral: { events: [] },
+      unread_notifications: { highlight_count: 0, notification_count: 0 },
+      summary: {
+        'm.heroes': [...joined, ...invited].filter((user) => user !== window.viewer.userId).sort().slice(0, 5),
+        'm.joined_member_count': joined.length,
+        'm.invited_member_count': invited.length,
+      },
+    };
+  }
+
+  private async invitedRoom(membership: RoomMembershipEntity) {
+    const state = await this.store.currentState(membership.roomId);
+    const events = state.events().filter((event) => INVITE_STATE_TYPES.has(event.type));
+    const invite = state.get('m.room.member', membership.userId);
+    if (invite) events.push(invite);
+    return { invite_state: { events: events.map(toStrippedState) } };
+  }
+
+  private async leftRoom(
+    window: SyncWindow,
+    membership: RoomMembershipEntity,
+    leftSince: boolean,
+    accountData: AccountDataEntity[],
+  ): Promise<LeftRoomSync | null> {
+    const { since } = window;
+    if (since ? !leftSince : !window.filter.room?.include_leave) return null;
+    const { timeline, firstOrdering } = await this.timeline(window, membership.roomId, since?.events ?? 0, membership.streamOrdering);
+    const stateEvents = !since
+      ? (await this.store.stateBefore(membership.roomId, firstOrdering)).events()
+      : await this.store.stateBetween(membership.roomId, since.events, firstOrdering);
+    return {
+      timeline,
+      state: { events: this.formatState(window, membership.roomId, stateEvents) },
+      account_data: { events: accountData.map((row) => ({ type: row.type, content: row.content })) },
+    };
+  }
+
+  /** The newest events in (after, upTo] passing the timeline filter, oldest first. */
+  private async timeline(
+    window: SyncWindow,
+    roomId: string,
+    after: number,
+    upTo: number,
+  ): Promise<{ timeline: Timeline; firstOrdering: number }> {
+    const timelineFilter = window.filter.room?.timeline;
+    const limit = timelineFilter?.limit ?? DEFAULT_TIMELINE_LIMIT;
+    const found = await this.store.roomEvents({
+      roomId,
+      after,
+      upTo,
+      limit,
+      newestFirst: true,
+      accept: (event) => eventMatches(timelineFilter, { type: event.type, sender: event.sender, content: event.content }),
+    });
+    const events = found.slice(0, limit).reverse();
+    const firstOrdering = events.length > 0 ? events[0].streamOrdering : upTo + 1;
+    return {
+      timeline: {
+        events: events.map((event) => this.format(window, event)),
+        limited: found.length > limit,
+        prev_batch: window.upTo.withEvents(firstOrdering - 1).toString(),
+      },
+      firstOrdering,
+    };
+  }
+
+  private formatState(window: SyncWindow, roomId: string, events: EventEntity[]) {
+    const stateFilter = window.filter.room?.state;
+    return events
+      .filter((event) => eventMatches(stateFilter, { type: event.type, sender: event.sender, roomId, content: event.content }))
+      .map((event) => this.format(window, event));
+  }
+
+  private format(window: SyncWindow, event: EventEntity) {
+    const clientEvent = toClientEvent(event, window.now, { viewer: window.viewer, includeRoomId: false });
+    return projectClientEvent(clientEvent, window.filter.event_fields);
+  }
+}
+
+function groupByRoom(rows: AccountDataEntity[]): Map<string, AccountDataEntity[]> {
+  const byRoom = new Map<string, AccountDataEntity[]>();
+  for (const row of rows) byRoom.set(row.roomId, [...(byRoom.get(row.roomId) ?? []), row]);
+  return byRoom;
+}
+
+/** `timeout` in milliseconds: absent means 0; negative is 0; beyond the maximum is the maximum. */
+export function parseTimeout(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 0;
+  if (!/^-?\d+$/.test(raw)) throw MatrixError.invalidParam('timeout must be an integer number of milliseconds');
+  return Math.min(Math.max(Number(raw), 0), MAX_SYNC_TIMEOUT_MS);
+}
+
+function parseBoolean(raw: string | undefined, name: string): boolean {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw MatrixError.invalidParam(`${name} must be true or false`);
+}
