@@ -11,6 +11,7 @@ export class SyncNotifier implements OnModuleInit, OnModuleDestroy {
   private readonly generations = new Map<string, number>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly unsubscribe: Array<() => void> = [];
+  private closing = false;
 
   constructor(private readonly bus: DomainEventBus) {}
 
@@ -21,7 +22,13 @@ export class SyncNotifier implements OnModuleInit, OnModuleDestroy {
     );
   }
 
+  /** Set at shutdown: waits end at once, so long-polls answer before the database closes. */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
   onModuleDestroy(): void {
+    this.closing = true;
     for (const off of this.unsubscribe) off();
     for (const set of this.waiters.values()) for (const resolve of set) resolve();
     this.waiters.clear();
@@ -43,7 +50,7 @@ export class SyncNotifier implements OnModuleInit, OnModuleDestroy {
 
   /** Resolves when `key` moves past `generation`, after `timeoutMs`, or when `signal` aborts. */
   wait(key: string, generation: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    if (this.generation(key) !== generation || timeoutMs <= 0 || signal?.aborted) return Promise.resolve();
+    if (this.closing || this.generation(key) !== generation || timeoutMs <= 0 || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const finish = () => {
         clearTimeout(timer);

@@ -66,6 +66,7 @@ export class SyncService {
       const remaining = deadline - this.clock.now();
       if (!since || fullState || !isEmptySync(response) || remaining <= 0 || signal?.aborted) return response;
       await this.notifier.wait(requester.userId, generation, remaining, signal);
+      if (this.notifier.isClosing) return response;
     }
   }
 

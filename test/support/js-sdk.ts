@@ -1,0 +1,66 @@
+import { jest } from '@jest/globals';
+import { ClientEvent, createClient, SyncState, type MatrixClient } from 'matrix-js-sdk';
+import type { Logger } from 'matrix-js-sdk/lib/logger.js';
+
+/** The SDK's chatter stays out of the test output (some of it goes straight to the console). */
+const quietLogger: Logger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (...message) => console.error(...message),
+  getChild: () => quietLogger,
+};
+
+/**
+ * Call once per test file that uses matrix-js-sdk. The SDK arms a timer per request (up to
+ * 110 s) that it never clears; unreferencing long timers lets the test process exit when done.
+ */
+export function quietMatrixSdk(): void {
+  jest.spyOn(console, 'debug').mockImplementation(() => undefined);
+  jest.spyOn(console, 'info').mockImplementation(() => undefined);
+  const realSetTimeout = globalThis.setTimeout;
+  const patched = ((handler: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) => {
+    const timer = realSetTimeout(handler, delay, ...args);
+    if ((delay ?? 0) >= 10_000) timer.unref();
+    return timer;
+  }) as typeof setTimeout;
+  globalThis.setTimeout = Object.assign(patched, realSetTimeout);
+}
+
+export async function registerSdkClient(baseUrl: string, username: string, password = 'js-sdk-password'): Promise<MatrixClient> {
+  const anonymous = createClient({ baseUrl, logger: quietLogger });
+  await anonymous.registerRequest({ username, password, auth: { type: 'm.login.dummy' } });
+  return loginSdkClient(baseUrl, username, password);
+}
+
+export async function loginSdkClient(baseUrl: string, username: string, password = 'js-sdk-password'): Promise<MatrixClient> {
+  const anonymous = createClient({ baseUrl, logger: quietLogger });
+  const login = await anonymous.loginRequest({
+    type: 'm.login.password',
+    identifier: { type: 'm.id.user', user: username },
+    password,
+  });
+  return createClient({
+    baseUrl,
+    accessToken: login.access_token,
+    userId: login.user_id,
+    deviceId: login.device_id,
+    logger: quietLogger,
+  });
+}
+
+/** Starts the client's sync loop and resolves once it reports PREPARED. */
+export async function startAndPrepare(client: MatrixClient): Promise<void> {
+  const prepared = new Promise<void>((resolve) => {
+    const onSync = (state: SyncState) => {
+      if (state === SyncState.Prepared) {
+        client.off(ClientEvent.Sync, onSync);
+        resolve();
+      }
+    };
+    client.on(ClientEvent.Sync, onSync);
+  });
+  await client.startClient({ initialSyncLimit: 10 });
+  await prepared;
+}
