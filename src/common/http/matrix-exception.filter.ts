@@ -5,7 +5,6 @@ import type { RouteRegistry } from './route-registry.js';
 
 interface FastifyLikeError {
   statusCode?: number;
-  code?: string;
   message?: string;
 }
 
@@ -39,16 +38,14 @@ export class MatrixExceptionFilter implements ExceptionFilter {
         ? MatrixError.unrecognized(`Method ${request.method} not allowed here`, 405)
         : MatrixError.unrecognized();
     }
-    const fastifyError = exception as FastifyLikeError;
-    if (typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_')) {
-      if (fastifyError.statusCode === 413) return MatrixError.tooLarge('Request body too large');
-      if (fastifyError.statusCode === 415) return new MatrixError(400, 'M_NOT_JSON', 'Content not JSON');
-      if (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500) {
-        return new MatrixError(400, 'M_UNRECOGNIZED', fastifyError.message ?? 'Bad request');
-      }
-    }
-    if (exception instanceof HttpException && exception.getStatus() < 500) {
-      return new MatrixError(exception.getStatus(), 'M_UNKNOWN', exception.message);
+    // Fastify's own request errors (body too large, bad media type, ...) may arrive raw or
+    // wrapped by Nest; either way they carry a 4xx status.
+    const status = exception instanceof HttpException ? exception.getStatus() : (exception as FastifyLikeError)?.statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      if (status === 413) return MatrixError.tooLarge('Request body too large');
+      if (status === 415) return new MatrixError(400, 'M_NOT_JSON', 'Content not JSON');
+      const message = (exception as FastifyLikeError).message ?? 'Bad request';
+      return new MatrixError(status, status === 400 ? 'M_BAD_JSON' : 'M_UNKNOWN', message);
     }
     this.logger.error(
       `request ${request.id} ${request.method} ${request.url.split('?')[0]} failed`,
