@@ -39,6 +39,15 @@ describe('GET /sync', () => {
     expect(response.rooms.join[roomId].state.events).toEqual([]);
   });
 
+  it('returns every joined room with its full state when full_state is set', async () => {
+    const roomId = await alice.createRoom({ name: 'full' });
+    const { next_batch: since } = await alice.sync();
+    const response = await alice.sync({ since, full_state: true });
+    const room = response.rooms.join[roomId];
+    const types = [...room.state.events, ...room.timeline.events].map((e: any) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['m.room.create', 'm.room.name']));
+  });
+
   it('wakes a waiting long-poll when an event arrives', async () => {
     const roomId = await alice.createRoom({ preset: 'public_chat' });
     await bob.join(roomId);
