@@ -5,7 +5,7 @@ import type { Requester } from '../auth/requester.js';
 import { DomainEventBus } from '../common/event-bus.js';
 import { MatrixError } from '../common/matrix-error.js';
 import { parseId } from '../common/matrix-ids.js';
-import { Mutex } from '../common/mutex.js';
+import { DatabaseWriter } from '../database/database-writer.service.js';
 import { AccountDataEntity } from './account-data.entity.js';
 
 /** Types the server manages itself; clients change them through their own endpoints. */
@@ -15,10 +15,10 @@ const SERVER_MANAGED_TYPES = new Set(['m.push_rules', 'm.fully_read']);
 @Injectable()
 export class AccountDataService implements OnModuleInit {
   private position = 0;
-  private readonly writeLock = new Mutex();
 
   constructor(
     @InjectRepository(AccountDataEntity) private readonly rows: Repository<AccountDataEntity>,
+    private readonly writer: DatabaseWriter,
     private readonly bus: DomainEventBus,
   ) {}
 
@@ -39,12 +39,16 @@ export class AccountDataService implements OnModuleInit {
     if (SERVER_MANAGED_TYPES.has(type)) {
       throw MatrixError.badJson(`Cannot set ${type} through the account data API`);
     }
-    const streamId = await this.writeLock.run(async () => {
+    const streamId = await this.writer.transaction(async (manager) => {
       const next = this.position + 1;
-      await this.rows.save({ userId, roomId, type, content, streamId: next });
-      this.position = next;
+      await manager.upsert(AccountDataEntity, { userId, roomId, type, content: content as never, streamId: next }, [
+        'userId',
+        'roomId',
+        'type',
+      ]);
       return next;
     });
+    this.position = streamId;
     this.bus.emit('account-data.changed', { userId, streamId });
   }
 

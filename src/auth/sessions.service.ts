@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { DeviceEntity } from '../accounts/device.entity.js';
 import { Clock } from '../common/clock.js';
+import { DatabaseWriter } from '../database/database-writer.service.js';
 import { newAccessToken, newDeviceId } from '../common/matrix-ids.js';
 import { hashAccessToken } from './access-token.js';
 import type { Requester } from './requester.js';
@@ -17,6 +18,7 @@ export class SessionsService {
 
   constructor(
     @InjectRepository(DeviceEntity) private readonly devices: Repository<DeviceEntity>,
+    private readonly writer: DatabaseWriter,
     private readonly clock: Clock,
   ) {}
 
@@ -31,14 +33,20 @@ export class SessionsService {
   ): Promise<{ deviceId: string; accessToken: string }> {
     const accessToken = newAccessToken();
     const id = deviceId ?? newDeviceId();
-    const existing = await this.devices.findOneBy({ userId, deviceId: id });
-    if (existing) this.forget(existing.tokenHash);
-    await this.devices.save({
-      userId,
-      deviceId: id,
-      tokenHash: hashAccessToken(accessToken),
-      displayName: displayName ?? existing?.displayName ?? null,
-      createdTs: existing?.createdTs ?? this.clock.now(),
+    await this.writer.transaction(async (manager) => {
+      const existing = await manager.findOneBy(DeviceEntity, { userId, deviceId: id });
+      if (existing) this.forget(existing.tokenHash);
+      await manager.upsert(
+        DeviceEntity,
+        {
+          userId,
+          deviceId: id,
+          tokenHash: hashAccessToken(accessToken),
+          displayName: displayName ?? existing?.displayName ?? null,
+          createdTs: existing?.createdTs ?? this.clock.now(),
+        },
+        ['userId', 'deviceId'],
+      );
     });
     return { deviceId: id, accessToken };
   }
@@ -56,15 +64,20 @@ export class SessionsService {
   }
 
   async endSession(requester: Requester): Promise<void> {
-    const device = await this.devices.findOneBy(requester);
-    if (!device) return;
-    this.forget(device.tokenHash);
-    await this.devices.delete(requester);
+    await this.writer.transaction(async (manager) => {
+      const key = { userId: requester.userId, deviceId: requester.deviceId };
+      const device = await manager.findOneBy(DeviceEntity, key);
+      if (!device) return;
+      this.forget(device.tokenHash);
+      await manager.delete(DeviceEntity, key);
+    });
   }
 
   async endAllSessions(userId: string): Promise<void> {
-    for (const device of await this.devices.findBy({ userId })) this.forget(device.tokenHash);
-    await this.devices.delete({ userId });
+    await this.writer.transaction(async (manager) => {
+      for (const device of await manager.findBy(DeviceEntity, { userId })) this.forget(device.tokenHash);
+      await manager.delete(DeviceEntity, { userId });
+    });
   }
 
   async listDevices(userId: string): Promise<DeviceEntity[]> {

@@ -1,8 +1,10 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { DatabaseWriter } from './database-writer.service.js';
 import { dataSourceOptions } from './data-source.js';
 
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -10,5 +12,7 @@ import { dataSourceOptions } from './data-source.js';
       useFactory: (config: AppConfig) => dataSourceOptions(config),
     }),
   ],
+  providers: [DatabaseWriter],
+  exports: [DatabaseWriter],
 })
 export class DatabaseModule {}

@@ -4,8 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainEventBus } from '../common/event-bus.js';
 import { MatrixError } from '../common/matrix-error.js';
+import { DatabaseWriter } from '../database/database-writer.service.js';
 import { newEventId } from '../common/matrix-ids.js';
-import { Mutex } from '../common/mutex.js';
 import { RoomAliasEntity } from '../rooms/room-alias.entity.js';
 import { RoomEntity } from '../rooms/room.entity.js';
 import { toClientEvent } from './client-event.js';
@@ -126,11 +126,13 @@ export class RoomWriteTransaction {
  */
 @Injectable()
 export class EventStore implements OnModuleInit {
-  private position = 0;
-  private readonly writeLock = new Mutex();
+  /** The last position handed out, and the last one whose transaction committed. */
+  private allocated = 0;
+  private committed = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly writer: DatabaseWriter,
     private readonly bus: DomainEventBus,
     private readonly clock: Clock,
   ) {}
@@ -141,35 +143,38 @@ export class EventStore implements OnModuleInit {
       .createQueryBuilder('e')
       .select('MAX(e.stream_ordering)', 'max')
       .getRawOne<{ max: number | null }>();
-    this.position = Number(row?.max ?? 0);
+    this.allocated = this.committed = Number(row?.max ?? 0);
   }
 
-  /** The stream position of the newest committed event. */
+  /**
+   * The stream position of the newest committed event. Readers stop here, so they never see
+   * the rows of a transaction still open on the shared connection.
+   */
   currentPosition(): number {
-    return this.position;
+    return this.committed;
   }
 
   allocateStreamOrdering(): number {
-    return ++this.position;
+    return ++this.allocated;
   }
 
+  /** Runs `work` in the single write transaction; the events it appends are announced after commit. */
   async write<T>(work: (tx: RoomWriteTransaction) => Promise<T>): Promise<T> {
-    return this.writeLock.run(async () => {
-      const appended: EventEntity[] = [];
-      const audience = new Set<string>();
-      const before = this.position;
-      let result: T;
-      try {
-        result = await this.dataSource.transaction((manager) =>
-          work(new RoomWriteTransaction(manager, this, appended, audience, this.clock.now())),
-        );
-      } catch (error) {
-        this.position = before;
-        throw error;
-      }
-      if (appended.length > 0) this.bus.emit('room.events.persisted', { events: appended, audience });
-      return result;
-    });
+    const appended: EventEntity[] = [];
+    const audience = new Set<string>();
+    let result: T;
+    try {
+      result = await this.writer.transaction((manager) =>
+        work(new RoomWriteTransaction(manager, this, appended, audience, this.clock.now())),
+      );
+    } catch (error) {
+      // Writes are serialised, so nothing else allocated meanwhile: hand the positions back.
+      this.allocated = this.committed;
+      throw error;
+    }
+    this.committed = this.allocated;
+    if (appended.length > 0) this.bus.emit('room.events.persisted', { events: appended, audience });
+    return result;
   }
 
   private events(manager?: EntityManager) {

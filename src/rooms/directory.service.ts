@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import type { Requester } from '../auth/requester.js';
 import { MatrixError } from '../common/matrix-error.js';
 import { parseId } from '../common/matrix-ids.js';
@@ -12,7 +10,6 @@ import { assertAliasAvailableToClients } from './rooms.service.js';
 @Injectable()
 export class DirectoryService {
   constructor(
-    @InjectRepository(RoomAliasEntity) private readonly aliases: Repository<RoomAliasEntity>,
     private readonly store: EventStore,
     private readonly config: AppConfig,
   ) {}
@@ -41,12 +38,14 @@ export class DirectoryService {
 
   async remove(requester: Requester, alias: string): Promise<void> {
     this.parseLocalAlias(alias);
-    const row = await this.aliases.findOneBy({ alias });
-    if (!row) throw MatrixError.notFound(`Room alias ${alias} not found`);
-    if (row.creator !== requester.userId || alias.startsWith('#_profile_')) {
-      throw MatrixError.forbidden('Only the creator of an alias may remove it');
-    }
-    await this.aliases.delete({ alias });
+    await this.store.write(async (tx) => {
+      const row = await tx.manager.findOneBy(RoomAliasEntity, { alias });
+      if (!row) throw MatrixError.notFound(`Room alias ${alias} not found`);
+      if (row.creator !== requester.userId || alias.startsWith('#_profile_')) {
+        throw MatrixError.forbidden('Only the creator of an alias may remove it');
+      }
+      await tx.manager.delete(RoomAliasEntity, { alias });
+    });
   }
 
   private parseLocalAlias(alias: string): void {

@@ -1,16 +1,14 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProfilesModule } from '../profiles/profiles.module.js';
 import { DirectoryController } from './directory.controller.js';
 import { DirectoryService } from './directory.service.js';
-import { RoomAliasEntity } from './room-alias.entity.js';
 import { RoomEventsController } from './room-events.controller.js';
 import { RoomHistoryService } from './room-history.service.js';
 import { RoomsController } from './rooms.controller.js';
 import { RoomsService } from './rooms.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([RoomAliasEntity]), ProfilesModule],
+  imports: [ProfilesModule],
   controllers: [RoomsController, RoomEventsController, DirectoryController],
   providers: [RoomsService, RoomHistoryService, DirectoryService],
   exports: [RoomsService],

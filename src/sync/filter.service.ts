@@ -3,28 +3,30 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { Requester } from '../auth/requester.js';
 import { MatrixError } from '../common/matrix-error.js';
-import { Mutex } from '../common/mutex.js';
+import { DatabaseWriter } from '../database/database-writer.service.js';
 import { parseSyncFilter, type SyncFilter } from '../events/event-filter.js';
 import { FilterEntity } from './filter.entity.js';
 
 /** Stored filters (POST/GET /user/{userId}/filter) and the `filter` parameter of /sync. */
 @Injectable()
 export class FilterService {
-  private readonly writeLock = new Mutex();
-
-  constructor(@InjectRepository(FilterEntity) private readonly filters: Repository<FilterEntity>) {}
+  constructor(
+    @InjectRepository(FilterEntity) private readonly filters: Repository<FilterEntity>,
+    private readonly writer: DatabaseWriter,
+  ) {}
 
   async create(requester: Requester, userId: string, body: Record<string, unknown>): Promise<string> {
     this.requireSelf(requester, userId);
     const definition = parseSyncFilter(body);
-    return this.writeLock.run(async () => {
-      const row = await this.filters
+    return this.writer.transaction(async (manager) => {
+      const row = await manager
+        .getRepository(FilterEntity)
         .createQueryBuilder('f')
         .select('MAX(f.filter_id)', 'max')
         .where('f.user_id = :userId', { userId })
         .getRawOne<{ max: number | null }>();
       const filterId = row?.max === null || row?.max === undefined ? 0 : Number(row.max) + 1;
-      await this.filters.insert({ userId, filterId, definition: definition as never });
+      await manager.insert(FilterEntity, { userId, filterId, definition: definition as never });
       return String(filterId);
     });
   }

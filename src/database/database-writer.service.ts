@@ -1,0 +1,20 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Mutex } from '../common/mutex.js';
+
+/**
+ * Every write goes through here, one transaction at a time. TypeORM's SQLite driver shares a
+ * single connection, so two overlapping transactions would silently nest as savepoints and one
+ * flow's rollback could undo another's work; SQLite admits one writer anyway.
+ */
+@Injectable()
+export class DatabaseWriter {
+  private readonly lock = new Mutex();
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.lock.run(() => this.dataSource.transaction(work));
+  }
+}
