@@ -1,0 +1,157 @@
+import type {
+  DeviceInputs,
+  PresenceEvaluation,
+  PresenceInputs,
+  PresenceSettings,
+  PresenceState,
+  PresenceTimers,
+  PresenceView,
+} from './presence-model.js';
+
+/**
+ * The rules both policies share: device liveness, idleness, the busy timeout, combining devices
+ * and currently_active (PRODUCT.md section 5, steps 3 and 4).
+ */
+
+/** Combining order: busy > online > unavailable > offline. */
+const COMBINE_RANK: Record<PresenceState, number> = { offline: 0, unavailable: 1, online: 2, busy: 3 };
+
+/** Availability order for "raising" (seeds): offline < unavailable < online; busy counts as online. */
+const AVAILABILITY_RANK: Record<PresenceState, number> = { offline: 0, unavailable: 1, online: 2, busy: 2 };
+
+export function isLive(device: DeviceInputs, now: number, timers: PresenceTimers): boolean {
+  return device.state !== 'offline' && now < device.lastSeenTs + timers.syncOnlineTimeoutMs;
+}
+
+/** What a device reports now, counting a device that is gone as offline. */
+export function reportedState(device: DeviceInputs | undefined, now: number, timers: PresenceTimers): PresenceState {
+  return device && isLive(device, now, timers) ? device.state : 'offline';
+}
+
+/** Moving to a higher level of availability is proactive activity. */
+export function isRaising(from: PresenceState, to: PresenceState): boolean {
+  return AVAILABILITY_RANK[to] > AVAILABILITY_RANK[from];
+}
+
+export function isBusyLapsed(device: DeviceInputs, now: number, timers: PresenceTimers): boolean {
+  return device.state === 'busy' && now >= device.stateSinceTs + timers.busyTimeoutMs;
+}
+
+/** One device's contribution now, and when it would change by itself. */
+export function deviceLevel(device: DeviceInputs, now: number, timers: PresenceTimers): { state: PresenceState; changesAt: number[] } {
+  if (!isLive(device, now, timers)) return { state: 'offline', changesAt: [] };
+  const liveUntil = device.lastSeenTs + timers.syncOnlineTimeoutMs;
+  if (device.state === 'busy' && !isBusyLapsed(device, now, timers)) {
+    // A busy device never idles; its busy report lapses after the busy timeout.
+    return { state: 'busy', changesAt: [liveUntil, device.stateSinceTs + timers.busyTimeoutMs] };
+  }
+  if (device.state === 'unavailable') return { state: 'unavailable', changesAt: [liveUntil] };
+  // online (or busy that lapsed): online while active within the idle timeout, else idle.
+  const idleAt = device.lastActiveTs === null ? now : device.lastActiveTs + timers.idleTimeoutMs;
+  return now < idleAt ? { state: 'online', changesAt: [liveUntil, idleAt] } : { state: 'unavailable', changesAt: [liveUntil] };
+}
+
+/** The highest level over the live devices; offline when none is live. */
+export function combineDevices(devices: DeviceInputs[], now: number, timers: PresenceTimers): { state: PresenceState; changesAt: number[] } {
+  let state: PresenceState = 'offline';
+  const changesAt: number[] = [];
+  for (const device of devices) {
+    const level = deviceLevel(device, now, timers);
+    if (COMBINE_RANK[level.state] > COMBINE_RANK[state]) state = level.state;
+    changesAt.push(...level.changesAt);
+  }
+  return { state, changesAt };
+}
+
+function view(presence: PresenceState, lastActiveTs: number, statusMsg: string | null, now: number, timers: PresenceTimers): PresenceView {
+  return {
+    presence,
+    currentlyActive: presence === 'online' && now < lastActiveTs + timers.lastActiveGranularityMs,
+    lastActiveTs,
+    statusMsg,
+  };
+}
+
+/**
+ * The effective presence (PRODUCT.md section 5): appear-offline hides the user from others; a
+ * manual busy or unavailable wins while any device is live; otherwise the devices decide.
+ * With no live device the user is offline whatever they chose by hand (their choice is kept
+ * and applies again when a device comes back).
+ */
+export function evaluateLayers(inputs: PresenceInputs, now: number, settings: PresenceSettings): PresenceEvaluation {
+  const devices = combineDevices(inputs.devices, now, settings);
+  const real: PresenceState = devices.state !== 'offline' && inputs.manual ? inputs.manual : devices.state;
+  const forSelf = view(real, inputs.lastActiveTs, inputs.statusMsg, now, settings);
+  const forOthers = inputs.appearOffline
+    ? { presence: 'offline' as const, currentlyActive: false, lastActiveTs: inputs.appearOffline.lastActiveTs, statusMsg: inputs.statusMsg }
+    : forSelf;
+  const changesAt = [...devices.changesAt];
+  if (forSelf.currentlyActive) changesAt.push(inputs.lastActiveTs + settings.lastActiveGranularityMs);
+  const future = changesAt.filter((at) => at > now);
+  return { forOthers, forSelf, nextChangeAt: future.length > 0 ? Math.min(...future) : null };
+}
+
+/** The device's slot, or a new live one, with this request counted as a sign of life. */
+export function touchDevice(inputs: PresenceInputs, deviceId: string, now: number, timers: PresenceTimers): DeviceInputs {
+  const existing = inputs.devices.find((device) => device.deviceId === deviceId);
+  if (existing && isLive(existing, now, timers)) return { ...existing, lastSeenTs: now };
+  // A device coming back (or new) starts from online; its previous report has expired.
+  return { deviceId, state: 'online', stateSinceTs: now, lastSeenTs: now, lastActiveTs: existing?.lastActiveTs ?? null };
+}
+
+/** Replaces one device's slot and drops slots that have long expired, keeping the state small. */
+export function withDevice(inputs: PresenceInputs, device: DeviceInputs, now: number, timers: PresenceTimers): PresenceInputs {
+  const others = inputs.devices.filter((other) => other.deviceId !== device.deviceId && isLive(other, now, timers));
+  return { ...inputs, devices: [...others, device] };
+}
+
+/** Records proactive activity on a device (and for the user). */
+export function markActive(inputs: PresenceInputs, device: DeviceInputs, now: number): { inputs: PresenceInputs; device: DeviceInputs } {
+  return { inputs: { ...inputs, lastActiveTs: Math.max(inputs.lastActiveTs, now) }, device: { ...device, lastActiveTs: now } };
+}
+
+export function normaliseStatus(statusMsg: string | null): string | null {
+  return statusMsg === null || statusMsg === '' ? null : statusMsg;
+}
+
+export function sameView(a: PresenceView, b: PresenceView): boolean {
+  return a.presence === b.presence && a.currentlyActive === b.currentlyActive && a.statusMsg === b.statusMsg;
+}
+
+// ---- input reducers both policies use --------------------------------------------------
+
+/**
+ * A device reports a state (a /sync's set_presence, or an explicit report). Raising the
+ * device's availability is proactive activity; so is every online sync when the settings say
+ * syncs are activity. A busy report holds through syncs until it lapses.
+ */
+export function applyDeviceState(
+  inputs: PresenceInputs,
+  deviceId: string,
+  state: PresenceState,
+  now: number,
+  settings: PresenceSettings,
+  options: { fromSync: boolean },
+): PresenceInputs {
+  const previous = reportedState(inputs.devices.find((device) => device.deviceId === deviceId), now, settings);
+  let device = touchDevice(inputs, deviceId, now, settings);
+  const holdsBusy = options.fromSync && device.state === 'busy' && !isBusyLapsed(device, now, settings);
+  if (!holdsBusy && (device.state !== state || state === 'busy')) device = { ...device, state, stateSinceTs: now };
+  let next = inputs;
+  const active = isRaising(previous, device.state) || (options.fromSync && settings.syncIsActivity && state === 'online');
+  if (active) ({ inputs: next, device } = markActive(next, device, now));
+  return withDevice(next, device, now, settings);
+}
+
+/** Sending an event, a receipt or typing: activity, and an idle device is awake again. */
+export function applyActivity(inputs: PresenceInputs, deviceId: string, now: number, settings: PresenceSettings): PresenceInputs {
+  let device = touchDevice(inputs, deviceId, now, settings);
+  if (device.state === 'unavailable' || isBusyLapsed(device, now, settings)) device = { ...device, state: 'online', stateSinceTs: now };
+  let next: PresenceInputs;
+  ({ inputs: next, device } = markActive(inputs, device, now));
+  return withDevice(next, device, now, settings);
+}
+
+export function applyStatus(inputs: PresenceInputs, statusMsg: string | null): PresenceInputs {
+  return { ...inputs, statusMsg: normaliseStatus(statusMsg) };
+}
