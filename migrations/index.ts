@@ -1,4 +1,5 @@
 import { InitialSchema1795360634905 } from './1795360634905-initial-schema.js';
+import { PresenceState1795362507772 } from './1795362507772-presence-state.js';
 
 /** Every migration, oldest first. Append-only: a released migration is never edited. */
-export const migrations = [InitialSchema1795360634905];
+export const migrations = [InitialSchema1795360634905, PresenceState1795362507772];

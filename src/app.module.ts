@@ -6,6 +6,7 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
+import { PresenceModule } from './presence/presence.module.js';
 import { ProfilesModule } from './profiles/profiles.module.js';
 import { RoomsModule } from './rooms/rooms.module.js';
 import { ServerInfoModule } from './server-info/server-info.module.js';
@@ -24,6 +25,7 @@ export class AppModule {
         AccountsModule,
         ProfilesModule,
         RoomsModule,
+        PresenceModule,
         AccountDataModule,
         SyncModule,
         ServerInfoModule,

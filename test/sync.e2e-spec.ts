@@ -26,7 +26,9 @@ describe('GET /sync', () => {
     const allState = [...room.state.events, ...room.timeline.events].filter((e: any) => e.state_key !== undefined);
     expect(allState.map((e: any) => e.type)).toEqual(expect.arrayContaining(['m.room.create', 'm.room.member', 'm.room.name']));
     expect(room.timeline.events[0].room_id).toBeUndefined();
-    expect(response.presence).toBeUndefined();
+    expect(response.presence.events).toEqual([
+      expect.objectContaining({ type: 'm.presence', sender: alice.userId, content: expect.objectContaining({ presence: 'online' }) }),
+    ]);
   });
 
   it('returns only what changed since the token', async () => {

@@ -11,6 +11,8 @@ export interface DomainEventMap {
   'room.events.persisted': { events: EventEntity[]; audience: Set<string> };
   /** A user's account data changed. */
   'account-data.changed': { userId: string; streamId: number };
+  /** Proactive activity from a device: sending an event, a receipt, typing. */
+  'user.activity': { userId: string; deviceId: string };
 }
 
 @Injectable()

@@ -48,3 +48,35 @@ describe(AppConfig.name, () => {
     expect(() => loadAppConfig({ PORT: '70000' })).toThrow(ConfigError);
   });
 });
+
+describe('presence settings', () => {
+  it('defaults to the msc3032 policy with Synapse timers, syncs not counting as activity', () => {
+    const config = loadAppConfig({});
+    expect(config.PRESENCE_POLICY).toBe('msc3032');
+    expect(config.PRESENCE_IDLE_TIMEOUT_MS).toBe(300_000);
+    expect(config.PRESENCE_SYNC_ONLINE_TIMEOUT_MS).toBe(30_000);
+    expect(config.PRESENCE_BUSY_TIMEOUT_MS).toBe(3_600_000);
+    expect(config.PRESENCE_LAST_ACTIVE_GRANULARITY_MS).toBe(60_000);
+    expect(config.presenceSyncIsActivity).toBe(false);
+  });
+
+  it('counts syncs as activity under the legacy policy unless told otherwise', () => {
+    expect(loadAppConfig({ PRESENCE_POLICY: 'legacy' }).presenceSyncIsActivity).toBe(true);
+    expect(loadAppConfig({ PRESENCE_POLICY: 'legacy', PRESENCE_SYNC_IS_ACTIVITY: 'false' }).presenceSyncIsActivity).toBe(false);
+    expect(loadAppConfig({ PRESENCE_SYNC_IS_ACTIVITY: 'true' }).presenceSyncIsActivity).toBe(true);
+  });
+
+  it('accepts a fractional rate limit', () => {
+    expect(loadAppConfig({ RATE_LIMIT_PRESENCE_PER_SECOND: '0.5' }).RATE_LIMIT_PRESENCE_PER_SECOND).toBe(0.5);
+  });
+
+  it.each([
+    ['PRESENCE_POLICY', 'whatever'],
+    ['PRESENCE_ENABLED', 'yes'],
+    ['PRESENCE_IDLE_TIMEOUT_MS', '10'],
+    ['PRESENCE_SYNC_IS_ACTIVITY', 'sometimes'],
+    ['RATE_LIMIT_PRESENCE_BURST', '0'],
+  ])('refuses %s=%s', (key, value) => {
+    expect(() => loadAppConfig({ [key]: value })).toThrow(ConfigError);
+  });
+});

@@ -4,12 +4,15 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsNumber,
+  IsOptional,
   IsString,
   Matches,
   Max,
   Min,
   validateSync,
 } from 'class-validator';
+import { PRESENCE_POLICIES, type PresencePolicyName } from '../presence/core/policies.js';
 
 /** How the server writes the identifiers the MSCs have not stabilised yet. */
 export type MscIdentifierMode = 'stable' | 'unstable';
@@ -18,6 +21,8 @@ export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toNumber = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
 const toList = ({ value }: { value: unknown }) =>
   typeof value === 'string'
     ? value
@@ -75,6 +80,63 @@ export class AppConfig {
   @IsString({ each: true })
   @Matches(/^@[^:]+:.+$/, { each: true, message: 'ADMIN_USERS must list user IDs' })
   ADMIN_USERS: string[] = [];
+
+  /** `untracked`: client inputs are ignored, but presence is still served (as Synapse). */
+  @IsIn(['true', 'false', 'untracked'])
+  PRESENCE_ENABLED: 'true' | 'false' | 'untracked' = 'true';
+
+  /** How inputs combine into the effective presence: see src/presence/core/policies.ts. */
+  @IsIn(Object.keys(PRESENCE_POLICIES))
+  PRESENCE_POLICY: PresencePolicyName = 'msc3032';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  PRESENCE_IDLE_TIMEOUT_MS = 300_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  PRESENCE_SYNC_ONLINE_TIMEOUT_MS = 30_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  PRESENCE_BUSY_TIMEOUT_MS = 3_600_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  PRESENCE_LAST_ACTIVE_GRANULARITY_MS = 60_000;
+
+  /** Whether every /sync counts as activity; unset means false for msc3032, true for legacy. */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  PRESENCE_SYNC_IS_ACTIVITY?: 'true' | 'false';
+
+  /** How often the presence timers are swept, and pending presence state written. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  PRESENCE_TIMER_TICK_MS = 1000;
+
+  /** Presence updates per user per second (legacy PUT, activity reports), with a burst. */
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.001)
+  RATE_LIMIT_PRESENCE_PER_SECOND = 1;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PRESENCE_BURST = 5;
+
+  get presenceSyncIsActivity(): boolean {
+    return this.PRESENCE_SYNC_IS_ACTIVITY === undefined
+      ? this.PRESENCE_POLICY === 'legacy'
+      : this.PRESENCE_SYNC_IS_ACTIVITY === 'true';
+  }
 }
 
 export class ConfigError extends Error {
@@ -86,7 +148,7 @@ export class ConfigError extends Error {
 
 /** Builds the validated configuration from an environment map; unknown keys are ignored. */
 export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
-  const known = Object.keys(new AppConfig());
+  const known = [...Object.keys(new AppConfig()), 'PRESENCE_SYNC_IS_ACTIVITY'];
   const provided = Object.fromEntries(
     known.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),
   );

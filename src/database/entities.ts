@@ -6,6 +6,7 @@ import { RoomMembershipEntity } from '../events/room-membership.entity.js';
 import { RoomStateEntity } from '../events/room-state.entity.js';
 import { RoomAliasEntity } from '../rooms/room-alias.entity.js';
 import { RoomEntity } from '../rooms/room.entity.js';
+import { PresenceStateEntity } from '../presence/presence-state.entity.js';
 import { FilterEntity } from '../sync/filter.entity.js';
 
 export const entities = [
@@ -18,4 +19,5 @@ export const entities = [
   RoomMembershipEntity,
   FilterEntity,
   AccountDataEntity,
+  PresenceStateEntity,
 ];

@@ -258,6 +258,19 @@ export class EventStore implements OnModuleInit {
     return found;
   }
 
+  /** Events of the given types (optionally in the given rooms) with position in (after, upTo]. */
+  async eventsBetween(options: { types: string[]; roomIds?: string[]; after: number; upTo: number }): Promise<EventEntity[]> {
+    const { types, roomIds, after, upTo } = options;
+    if (types.length === 0 || roomIds?.length === 0 || after >= upTo) return [];
+    const query = this.events()
+      .createQueryBuilder('e')
+      .where('e.type IN (:...types)', { types })
+      .andWhere('e.stream_ordering > :after', { after })
+      .andWhere('e.stream_ordering <= :upTo', { upTo });
+    if (roomIds) query.andWhere('e.room_id IN (:...roomIds)', { roomIds });
+    return query.orderBy('e.stream_ordering', 'ASC').getMany();
+  }
+
   async hasEventsAfter(roomIds: string[], after: number, upTo: number): Promise<Set<string>> {
     if (roomIds.length === 0) return new Set();
     const rows = await this.events()

@@ -8,14 +8,15 @@ import { EventEntity } from './event.entity.js';
 import { EventStore } from './event-store.service.js';
 import { RoomMembershipEntity } from './room-membership.entity.js';
 import { RoomStateEntity } from './room-state.entity.js';
+import { StreamNotifier } from './stream-notifier.service.js';
 
-/** Rooms and events storage, the domain event bus and the clock: what every feature builds on. */
+/** Rooms and events storage, the domain event bus, the long-poll notifier and the clock: what every feature builds on. */
 @Global()
 @Module({
   imports: [
     TypeOrmModule.forFeature([EventEntity, RoomStateEntity, RoomMembershipEntity, RoomEntity, RoomAliasEntity]),
   ],
-  providers: [EventStore, DomainEventBus, Clock],
-  exports: [EventStore, DomainEventBus, Clock],
+  providers: [EventStore, DomainEventBus, Clock, StreamNotifier],
+  exports: [EventStore, DomainEventBus, Clock, StreamNotifier],
 })
 export class EventsModule {}

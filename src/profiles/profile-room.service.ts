@@ -16,6 +16,9 @@ const MEMBER_EVENT_FIELDS: Record<string, string> = { displayname: 'displayname'
 /** Profiles as rooms (MSC1769/MSC4201): each user's profile room, its fields and privacy. */
 @Injectable()
 export class ProfileRoomService {
+  /** Profile room IDs never change once made, so they are cached for the life of the process. */
+  private readonly roomIds = new Map<string, string>();
+
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly store: EventStore,
@@ -25,15 +28,26 @@ export class ProfileRoomService {
 
   /** The user's profile room, created if it does not exist yet (idempotent). */
   async ensureProfileRoom(userId: string): Promise<string> {
+    const cached = this.roomIds.get(userId);
+    if (cached) return cached;
     const user = await this.requireUser(userId);
-    if (user.profileRoomId) return user.profileRoomId;
-    return this.store.write(async (tx) => {
-      const fresh = await tx.manager.findOneByOrFail(UserEntity, { userId });
-      if (fresh.profileRoomId) return fresh.profileRoomId;
-      const roomId = await this.createProfileRoom(tx, userId);
-      await tx.manager.update(UserEntity, { userId }, { profileRoomId: roomId });
-      return roomId;
-    });
+    const roomId =
+      user.profileRoomId ??
+      (await this.store.write(async (tx) => {
+        const fresh = await tx.manager.findOneByOrFail(UserEntity, { userId });
+        if (fresh.profileRoomId) return fresh.profileRoomId;
+        const created = await this.createProfileRoom(tx, userId);
+        await tx.manager.update(UserEntity, { userId }, { profileRoomId: created });
+        return created;
+      }));
+    this.roomIds.set(userId, roomId);
+    return roomId;
+  }
+
+  /** Whether `roomId` is `userId`'s profile room. */
+  async isProfileRoomOf(userId: string, roomId: string): Promise<boolean> {
+    if (!(await this.userExists(userId))) return false;
+    return (await this.ensureProfileRoom(userId)) === roomId;
   }
 
   /** Creates the profile room inside a caller's transaction (registration creates it with the user). */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Requester } from '../auth/requester.js';
+import { DomainEventBus } from '../common/event-bus.js';
 import { MatrixError } from '../common/matrix-error.js';
 import { newRoomId, parseId, parseUserId } from '../common/matrix-ids.js';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
@@ -22,6 +23,7 @@ export class RoomsService {
     private readonly profiles: ProfileRoomService,
     private readonly config: AppConfig,
     private readonly ids: MscIdentifiers,
+    private readonly bus: DomainEventBus,
   ) {}
 
   async createRoom(requester: Requester, request: CreateRoomDto): Promise<{ room_id: string; room_alias?: string }> {
@@ -130,10 +132,12 @@ export class RoomsService {
     const earlier = await this.store.findByTxn(requester.userId, requester.deviceId, txnId);
     if (earlier) return earlier.eventId;
     this.refuseReservedType(type);
-    return this.store.write(async (tx) => {
+    const eventId = await this.store.write(async (tx) => {
       const event = await this.authorisedAppend(tx, roomId, { type, sender: requester.userId, content }, { deviceId: requester.deviceId, txnId });
       return event.eventId;
     });
+    this.bus.emit('user.activity', requester);
+    return eventId;
   }
 
   async setState(
@@ -145,13 +149,15 @@ export class RoomsService {
   ): Promise<string> {
     this.refuseReservedType(type);
     if (type === 'm.room.create') throw MatrixError.forbidden('m.room.create cannot be changed');
-    return this.store.write(async (tx) => {
+    const eventId = await this.store.write(async (tx) => {
       const current = (await tx.state(roomId)).get(type, stateKey);
       // Re-sending identical state is a no-op that returns the existing event, as Synapse does.
       if (current && current.sender === requester.userId && sameJson(current.content, content)) return current.eventId;
       const event = await this.authorisedAppend(tx, roomId, { type, stateKey, sender: requester.userId, content }, { deviceId: requester.deviceId });
       return event.eventId;
     });
+    this.bus.emit('user.activity', requester);
+    return eventId;
   }
 
   /** The current state of a room the requester is in. */

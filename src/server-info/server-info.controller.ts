@@ -29,7 +29,9 @@ const SPEC_VERSIONS = [
 ];
 
 /** Unstable features implemented, advertised as real servers do. */
-const UNSTABLE_FEATURES: Record<string, boolean> = {};
+const UNSTABLE_FEATURES: Record<string, boolean> = {
+  'org.matrix.msc3026.busy_presence': true,
+};
 
 @Controller()
 export class VersionsController {

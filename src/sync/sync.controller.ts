@@ -20,7 +20,13 @@ export class SyncController {
     reply.raw.once('close', () => abandoned.abort());
     return this.syncs.sync(
       requester,
-      { since: query.since, timeout: query.timeout, full_state: query.full_state, filter: query.filter },
+      {
+        since: query.since,
+        timeout: query.timeout,
+        full_state: query.full_state,
+        filter: query.filter,
+        set_presence: query.set_presence,
+      },
       abandoned.signal,
     );
   }

@@ -1,17 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountDataModule } from '../account-data/account-data.module.js';
+import { PresenceModule } from '../presence/presence.module.js';
 import { FilterController } from './filter.controller.js';
 import { FilterEntity } from './filter.entity.js';
 import { FilterService } from './filter.service.js';
-import { SyncNotifier } from './sync-notifier.service.js';
 import { SyncController } from './sync.controller.js';
 import { SyncService } from './sync.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([FilterEntity]), AccountDataModule],
+  imports: [TypeOrmModule.forFeature([FilterEntity]), AccountDataModule, PresenceModule],
   controllers: [SyncController, FilterController],
-  providers: [SyncService, FilterService, SyncNotifier],
-  exports: [SyncNotifier],
+  providers: [SyncService, FilterService],
 })
 export class SyncModule {}

@@ -10,8 +10,9 @@ import type { EventEntity } from '../events/event.entity.js';
 import { EventStore } from '../events/event-store.service.js';
 import type { RoomMembershipEntity } from '../events/room-membership.entity.js';
 import { StreamToken } from '../events/stream-token.js';
+import { LegacyPresenceService } from '../presence/legacy/legacy-presence.service.js';
 import { FilterService } from './filter.service.js';
-import { SyncNotifier } from './sync-notifier.service.js';
+import { StreamNotifier } from '../events/stream-notifier.service.js';
 import { isEmptySync, type JoinedRoomSync, type LeftRoomSync, type SyncResponse, type Timeline } from './sync-response.js';
 
 /** The longest a /sync long-poll may wait, whatever the client asks. */
@@ -32,6 +33,7 @@ export interface SyncRequest {
   timeout?: string;
   full_state?: string;
   filter?: string;
+  set_presence?: string;
 }
 
 interface SyncWindow {
@@ -50,7 +52,8 @@ export class SyncService {
     private readonly store: EventStore,
     private readonly accountData: AccountDataService,
     private readonly filters: FilterService,
-    private readonly notifier: SyncNotifier,
+    private readonly notifier: StreamNotifier,
+    private readonly legacyPresence: LegacyPresenceService,
     private readonly clock: Clock,
   ) {}
 
@@ -59,6 +62,7 @@ export class SyncService {
     const timeout = parseTimeout(request.timeout);
     const fullState = parseBoolean(request.full_state, 'full_state');
     const filter = await this.filters.resolve(requester, request.filter);
+    await this.legacyPresence.syncInput(requester, request.set_presence);
     const deadline = this.clock.now() + timeout;
     for (;;) {
       const generation = this.notifier.generation(requester.userId);
@@ -99,6 +103,9 @@ export class SyncService {
           .map((row) => ({ type: row.type, content: row.content })),
       },
     };
+
+    const presence = await this.legacyPresence.syncSection(requester, since?.events ?? null, upTo.events, filter.presence);
+    if (presence.length > 0) response.presence = { events: presence };
 
     for (const membership of await this.store.membershipsOf(requester.userId)) {
       // A membership newer than this snapshot is picked up by the next sync.

@@ -7,7 +7,7 @@ import { DomainEventBus } from '../common/event-bus.js';
  * the generation is still g, so a change landing between "compute" and "wait" is never missed.
  */
 @Injectable()
-export class SyncNotifier implements OnModuleInit, OnModuleDestroy {
+export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
   private readonly generations = new Map<string, number>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly unsubscribe: Array<() => void> = [];

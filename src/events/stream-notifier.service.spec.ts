@@ -1,13 +1,13 @@
 import { jest } from '@jest/globals';
 import { DomainEventBus } from '../common/event-bus.js';
-import { SyncNotifier } from './sync-notifier.service.js';
+import { StreamNotifier } from './stream-notifier.service.js';
 
-describe(SyncNotifier.name, () => {
-  let notifier: SyncNotifier;
+describe(StreamNotifier.name, () => {
+  let notifier: StreamNotifier;
 
   beforeEach(() => {
     jest.useFakeTimers();
-    notifier = new SyncNotifier(new DomainEventBus());
+    notifier = new StreamNotifier(new DomainEventBus());
     notifier.onModuleInit();
   });
 

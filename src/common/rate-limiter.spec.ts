@@ -1,0 +1,27 @@
+import { RateLimiter } from './rate-limiter.js';
+
+describe(RateLimiter.name, () => {
+  it('allows a burst, then refuses with the wait until the next token', () => {
+    const limiter = new RateLimiter(1, 3);
+    expect([limiter.take('a', 0), limiter.take('a', 0), limiter.take('a', 0)]).toEqual([null, null, null]);
+    expect(limiter.take('a', 0)).toBe(1000);
+    expect(limiter.take('a', 400)).toBe(600);
+    expect(limiter.take('a', 1000)).toBeNull();
+  });
+
+  it('keeps keys apart', () => {
+    const limiter = new RateLimiter(1, 1);
+    expect(limiter.take('a', 0)).toBeNull();
+    expect(limiter.take('b', 0)).toBeNull();
+    expect(limiter.take('a', 0)).not.toBeNull();
+  });
+
+  it('refills at the configured rate up to the burst', () => {
+    const limiter = new RateLimiter(2, 2);
+    limiter.take('a', 0);
+    limiter.take('a', 0);
+    expect(limiter.take('a', 500)).toBeNull();
+    expect(limiter.take('a', 500)).toBe(500);
+    expect([limiter.take('a', 10_000), limiter.take('a', 10_000), limiter.take('a', 10_000)]).toEqual([null, null, 500]);
+  });
+});

@@ -1,0 +1,163 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { Requester } from '../../auth/requester.js';
+import { Clock } from '../../common/clock.js';
+import { DomainEventBus } from '../../common/event-bus.js';
+import { MatrixError } from '../../common/matrix-error.js';
+import { parseUserId } from '../../common/matrix-ids.js';
+import { MscIdentifiers } from '../../common/msc-identifiers.js';
+import { RateLimiter } from '../../common/rate-limiter.js';
+import { AppConfig } from '../../config/app-config.js';
+import { eventMatches, type EventFilter } from '../../events/event-filter.js';
+import type { EventEntity } from '../../events/event.entity.js';
+import { EventStore } from '../../events/event-store.service.js';
+import { StreamNotifier } from '../../events/stream-notifier.service.js';
+import { ProfileRoomService } from '../../profiles/profile-room.service.js';
+import type { PresenceState } from '../core/presence-model.js';
+import { legacyPresenceContent, parseWirePresence } from '../presence-events.js';
+import { PresenceService } from '../presence.service.js';
+import { ProfileChangeReader } from '../profile-change-reader.js';
+
+export interface LegacyPresenceEvent {
+  type: 'm.presence';
+  sender: string;
+  content: Record<string, unknown>;
+}
+
+/**
+ * The legacy presence API as an adapter over the presence engine: it owns no state. PUT maps to
+ * the engine's inputs, GET and the /sync presence section read the engine's views (the same
+ * state the profile room shows), and a change published in a profile room wakes the long-polls
+ * of everyone who shares a room with its owner.
+ */
+@Injectable()
+export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(LegacyPresenceService.name);
+  private readonly limiter: RateLimiter;
+  private stopListening?: () => void;
+
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly store: EventStore,
+    private readonly profileRooms: ProfileRoomService,
+    private readonly changes: ProfileChangeReader,
+    private readonly notifier: StreamNotifier,
+    private readonly bus: DomainEventBus,
+    private readonly clock: Clock,
+    private readonly ids: MscIdentifiers,
+    config: AppConfig,
+  ) {
+    this.limiter = new RateLimiter(config.RATE_LIMIT_PRESENCE_PER_SECOND, config.RATE_LIMIT_PRESENCE_BURST);
+  }
+
+  onModuleInit(): void {
+    this.stopListening = this.bus.on('room.events.persisted', ({ events }) => {
+      this.wakeWatchers(events).catch((error: unknown) =>
+        this.logger.error('presence wake-up failed', error instanceof Error ? error.stack : String(error)),
+      );
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.stopListening?.();
+  }
+
+  /** PUT /presence/{userId}/status: the manual layer (msc3032) or the device slot (legacy policy). */
+  async setStatus(requester: Requester, userId: string, presence: string, statusMsg: string | null | undefined): Promise<void> {
+    this.requireUserId(userId);
+    if (requester.userId !== userId) throw MatrixError.forbidden("You cannot set another user's presence");
+    this.takeToken(requester.userId, true);
+    await this.presence.apply(userId, [
+      { kind: 'manual', deviceId: requester.deviceId, state: this.parseState(presence) },
+      { kind: 'status', statusMsg: statusMsg ?? null },
+    ]);
+  }
+
+  /** POST …/org.matrix.msc3032/presence/activity: an explicit report for the calling device. */
+  async reportDeviceState(requester: Requester, state: string): Promise<void> {
+    this.takeToken(requester.userId, true);
+    await this.presence.apply(requester.userId, [{ kind: 'device-report', deviceId: requester.deviceId, state: this.parseState(state) }]);
+  }
+
+  /**
+   * `set_presence` of /sync: `online` (or absent) marks the device online, `unavailable` idle,
+   * `offline` says nothing. Over the rate limit the input is dropped and the sync goes on.
+   */
+  async syncInput(requester: Requester, setPresence: string | undefined): Promise<void> {
+    const state = setPresence ?? 'online';
+    if (state !== 'online' && state !== 'unavailable' && state !== 'offline') {
+      throw MatrixError.invalidParam('set_presence must be one of online, unavailable, offline');
+    }
+    if (state === 'offline' || !this.takeToken(requester.userId, false)) return;
+    await this.presence.apply(requester.userId, [{ kind: 'sync', deviceId: requester.deviceId, state }]);
+  }
+
+  /** GET /presence/{userId}/status: self always; others when they share a joined room. */
+  async getStatus(requester: Requester, userId: string): Promise<Record<string, unknown>> {
+    this.requireUserId(userId);
+    if (!(await this.profileRooms.userExists(userId))) throw MatrixError.notFound(`User ${userId} not found`);
+    if (userId !== requester.userId && !(await this.store.usersSharingRoomWith(requester.userId)).has(userId)) {
+      throw MatrixError.forbidden('You are not allowed to see their presence');
+    }
+    const content = legacyPresenceContent(this.presence.view(userId, requester.userId), this.clock.now(), this.ids);
+    delete content.displayname;
+    delete content.avatar_url;
+    return content;
+  }
+
+  /**
+   * The `presence` section of /sync: the user's own presence and that of everyone sharing a
+   * joined room with them; all of them on an initial sync, afterwards those whose presence,
+   * status or profile changed, and each new room-mate's current presence once.
+   */
+  async syncSection(requester: Requester, since: number | null, upTo: number, filter: EventFilter | undefined): Promise<LegacyPresenceEvent[]> {
+    if (!this.presence.enabled) return [];
+    const me = requester.userId;
+    const visible = await this.store.usersSharingRoomWith(me);
+    visible.add(me);
+    const changed = since === null ? visible : await this.changes.usersChangedBetween(me, visible, since, upTo);
+    const now = this.clock.now();
+    const events: LegacyPresenceEvent[] = [];
+    // The user's own presence comes first, as clients (and sytest) expect.
+    const ordered = [...changed].sort((a, b) => (a === me ? -1 : b === me ? 1 : a.localeCompare(b)));
+    for (const userId of ordered) {
+      if (!eventMatches(filter, { type: 'm.presence', sender: userId })) continue;
+      const profile = await this.profileRooms.getProfile(userId);
+      const content = legacyPresenceContent(this.presence.view(userId, me), now, this.ids, profile);
+      events.push({ type: 'm.presence', sender: userId, content });
+    }
+    return filter?.limit !== undefined ? events.slice(0, filter.limit) : events;
+  }
+
+  /** A presence, status or profile change in a profile room wakes its owner's room-mates. */
+  private async wakeWatchers(events: EventEntity[]): Promise<void> {
+    const owners = new Set<string>();
+    for (const event of events) {
+      if (this.changes.isProfileChangeType(event.type) && (await this.profileRooms.isProfileRoomOf(event.sender, event.roomId))) {
+        owners.add(event.sender);
+      }
+    }
+    for (const owner of owners) {
+      const watchers = await this.store.usersSharingRoomWith(owner);
+      watchers.add(owner);
+      this.notifier.wake(watchers);
+    }
+  }
+
+  private parseState(value: string): PresenceState {
+    const state = parseWirePresence(value, this.ids);
+    if (!state) throw MatrixError.invalidParam(`Unknown presence ${JSON.stringify(value)}`);
+    return state;
+  }
+
+  private requireUserId(userId: string): void {
+    if (!parseUserId(userId)) throw MatrixError.invalidParam(`Invalid user ID ${JSON.stringify(userId)}`);
+  }
+
+  /** Takes a rate-limit token; when `strict`, running out is a 429, otherwise it returns false. */
+  private takeToken(userId: string, strict: boolean): boolean {
+    const retryAfterMs = this.limiter.take(userId, this.clock.now());
+    if (retryAfterMs === null) return true;
+    if (strict) throw MatrixError.limitExceeded(retryAfterMs);
+    return false;
+  }
+}

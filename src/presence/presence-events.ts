@@ -1,0 +1,47 @@
+import type { MscIdentifiers } from '../common/msc-identifiers.js';
+import type { PresenceState, PresenceView } from './core/presence-model.js';
+
+/** How the presence value is written: `busy` in the form MSC_IDENTIFIERS selects. */
+export function wirePresence(presence: PresenceState, ids: MscIdentifiers): string {
+  return presence === 'busy' ? ids.write('busy') : presence;
+}
+
+/** Reads a presence value in either form. */
+export function parseWirePresence(value: unknown, ids: MscIdentifiers): PresenceState | null {
+  if (value === 'online' || value === 'unavailable' || value === 'offline') return value;
+  return ids.matches('busy', value) ? 'busy' : null;
+}
+
+/** Content of the m.presence state event: absolute time, since a relative age goes stale in room state. */
+export function presenceEventContent(view: PresenceView, ids: MscIdentifiers): Record<string, unknown> {
+  return {
+    presence: wirePresence(view.presence, ids),
+    last_active_ts: view.lastActiveTs,
+    currently_active: view.currentlyActive,
+  };
+}
+
+/** Content of the m.status state event; a cleared status is an empty object. */
+export function statusEventContent(statusMsg: string | null): Record<string, unknown> {
+  return statusMsg === null ? {} : { status_msg: statusMsg };
+}
+
+/**
+ * The legacy view (GET /presence/{userId}/status, /sync presence): relative last_active_ago
+ * (absent when the user was never active, as Synapse does), currently_active only when online,
+ * and the profile's display name and avatar riding along (seed 000).
+ */
+export function legacyPresenceContent(
+  view: PresenceView,
+  now: number,
+  ids: MscIdentifiers,
+  profile: { displayname?: unknown; avatar_url?: unknown } = {},
+): Record<string, unknown> {
+  const content: Record<string, unknown> = { presence: wirePresence(view.presence, ids) };
+  if (view.lastActiveTs > 0) content.last_active_ago = Math.max(0, now - view.lastActiveTs);
+  if (view.presence === 'online') content.currently_active = view.currentlyActive;
+  content.status_msg = view.statusMsg;
+  if (typeof profile.displayname === 'string') content.displayname = profile.displayname;
+  if (typeof profile.avatar_url === 'string') content.avatar_url = profile.avatar_url;
+  return content;
+}

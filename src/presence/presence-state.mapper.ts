@@ -1,0 +1,47 @@
+import type { PresenceInputs, PresenceView } from './core/presence-model.js';
+import { PresenceStateEntity } from './presence-state.entity.js';
+
+/** A tracked user: the core's inputs, and what the profile room holds for others. */
+export interface TrackedPresence {
+  inputs: PresenceInputs;
+  published: PresenceView | null;
+}
+
+export function toRow(userId: string, tracked: TrackedPresence): PresenceStateEntity {
+  const { inputs, published } = tracked;
+  return Object.assign(new PresenceStateEntity(), {
+    userId,
+    manual: inputs.manual,
+    appearOfflineSince: inputs.appearOffline?.since ?? null,
+    appearOfflineLastActiveTs: inputs.appearOffline?.lastActiveTs ?? null,
+    statusMsg: inputs.statusMsg,
+    lastActiveTs: inputs.lastActiveTs,
+    devices: inputs.devices,
+    publishedPresence: published?.presence ?? null,
+    publishedCurrentlyActive: published?.currentlyActive ?? false,
+    publishedStatusMsg: published?.statusMsg ?? null,
+    publishedLastActiveTs: published?.lastActiveTs ?? null,
+  });
+}
+
+export function fromRow(row: PresenceStateEntity): TrackedPresence {
+  return {
+    inputs: {
+      manual: row.manual,
+      appearOffline:
+        row.appearOfflineSince === null ? null : { since: row.appearOfflineSince, lastActiveTs: row.appearOfflineLastActiveTs ?? 0 },
+      statusMsg: row.statusMsg,
+      lastActiveTs: row.lastActiveTs,
+      devices: row.devices,
+    },
+    published:
+      row.publishedPresence === null
+        ? null
+        : {
+            presence: row.publishedPresence,
+            currentlyActive: row.publishedCurrentlyActive,
+            statusMsg: row.publishedStatusMsg,
+            lastActiveTs: row.publishedLastActiveTs ?? 0,
+          },
+  };
+}

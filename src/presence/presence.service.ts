@@ -1,0 +1,240 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { DomainEventBus } from '../common/event-bus.js';
+import { MscIdentifiers } from '../common/msc-identifiers.js';
+import { AppConfig } from '../config/app-config.js';
+import { DatabaseWriter } from '../database/database-writer.service.js';
+import { EventStore, RoomWriteTransaction } from '../events/event-store.service.js';
+import { ProfileRoomService } from '../profiles/profile-room.service.js';
+import {
+  EMPTY_INPUTS,
+  type PresenceEvaluation,
+  type PresenceInput,
+  type PresencePolicy,
+  type PresenceSettings,
+  type PresenceView,
+} from './core/presence-model.js';
+import { PRESENCE_POLICIES } from './core/policies.js';
+import { sameView } from './core/presence-rules.js';
+import { presenceEventContent, statusEventContent } from './presence-events.js';
+import { PresenceStateEntity } from './presence-state.entity.js';
+import { fromRow, toRow, type TrackedPresence } from './presence-state.mapper.js';
+import { TimerWheel } from './timer-wheel.js';
+
+const NEVER_SEEN: PresenceView = Object.freeze({ presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null });
+
+interface Publication {
+  userId: string;
+  view: PresenceView;
+  previous: PresenceView | null;
+}
+
+/**
+ * The presence engine's shell around the pure core: it keeps every tracked user's inputs in
+ * memory, wakes users when their presence will change by itself (one timer wheel swept each
+ * tick), publishes changes as m.presence / m.status state events in the owner's profile room,
+ * and writes inputs back to the database once per tick. This process owns the presence timers;
+ * in a multi-process deployment exactly one process would.
+ */
+@Injectable()
+export class PresenceService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(PresenceService.name);
+  private readonly users = new Map<string, TrackedPresence>();
+  private readonly dirty = new Set<string>();
+  private readonly policy: PresencePolicy;
+  private readonly settings: PresenceSettings;
+  private wheel!: TimerWheel<string>;
+  private ticker?: NodeJS.Timeout;
+  private ticking: Promise<void> | null = null;
+  private stopOnActivity?: () => void;
+
+  constructor(
+    @InjectRepository(PresenceStateEntity) private readonly rows: Repository<PresenceStateEntity>,
+    private readonly store: EventStore,
+    private readonly writer: DatabaseWriter,
+    private readonly profileRooms: ProfileRoomService,
+    private readonly bus: DomainEventBus,
+    private readonly clock: Clock,
+    private readonly ids: MscIdentifiers,
+    private readonly config: AppConfig,
+  ) {
+    this.policy = PRESENCE_POLICIES[config.PRESENCE_POLICY];
+    this.settings = {
+      idleTimeoutMs: config.PRESENCE_IDLE_TIMEOUT_MS,
+      syncOnlineTimeoutMs: config.PRESENCE_SYNC_ONLINE_TIMEOUT_MS,
+      busyTimeoutMs: config.PRESENCE_BUSY_TIMEOUT_MS,
+      lastActiveGranularityMs: config.PRESENCE_LAST_ACTIVE_GRANULARITY_MS,
+      syncIsActivity: config.presenceSyncIsActivity,
+    };
+  }
+
+  /** Whether presence is served at all (PRESENCE_ENABLED=false turns it off). */
+  get enabled(): boolean {
+    return this.config.PRESENCE_ENABLED !== 'false';
+  }
+
+  /** Whether client inputs change presence (not when disabled or `untracked`). */
+  get tracking(): boolean {
+    return this.config.PRESENCE_ENABLED === 'true';
+  }
+
+  get policyName(): string {
+    return this.policy.name;
+  }
+
+  /** Loads stored inputs and re-arms every user, so a user online at shutdown still times out. */
+  async onModuleInit(): Promise<void> {
+    const now = this.clock.now();
+    this.wheel = new TimerWheel(this.config.PRESENCE_TIMER_TICK_MS, now);
+    if (!this.enabled) return;
+    for (const row of await this.rows.find()) {
+      const tracked = fromRow(row);
+      this.users.set(row.userId, tracked);
+      const evaluation = this.evaluate(tracked, now);
+      // A change that happened while the server was down is published at the first tick.
+      const stale = !tracked.published || !sameView(tracked.published, evaluation.forOthers);
+      this.arm(row.userId, stale ? now : evaluation.nextChangeAt);
+    }
+    this.stopOnActivity = this.bus.on('user.activity', ({ userId, deviceId }) => {
+      this.apply(userId, [{ kind: 'activity', deviceId }]).catch((error: unknown) =>
+        this.logger.error(`activity of ${userId} not recorded`, error instanceof Error ? error.stack : String(error)),
+      );
+    });
+    this.ticker = setInterval(() => void this.tick(), this.config.PRESENCE_TIMER_TICK_MS);
+    this.ticker.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.ticker);
+    this.stopOnActivity?.();
+    await this.ticking;
+    await this.flush();
+  }
+
+  /** Applies client inputs through the policy, publishing at once if presence changed. */
+  async apply(userId: string, inputs: PresenceInput[]): Promise<void> {
+    if (!this.tracking) return;
+    const now = this.clock.now();
+    const tracked = this.track(userId);
+    for (const input of inputs) tracked.inputs = this.policy.apply(tracked.inputs, input, now, this.settings);
+    this.dirty.add(userId);
+    const publication = this.reconcile(userId, tracked, now);
+    if (publication) await this.publish([publication]);
+  }
+
+  /** The user's presence as `viewerId` sees it: the truth for themselves, the published view for others. */
+  view(userId: string, viewerId: string): PresenceView {
+    const tracked = this.users.get(userId);
+    if (!tracked || !this.enabled) return NEVER_SEEN;
+    if (userId === viewerId) return this.evaluate(tracked, this.clock.now()).forSelf;
+    return tracked.published ?? NEVER_SEEN;
+  }
+
+  /** The device inputs the core holds for a user (for the user's own inspection). */
+  inputsOf(userId: string) {
+    return this.users.get(userId)?.inputs ?? EMPTY_INPUTS;
+  }
+
+  /** One sweep of the timer wheel: re-evaluate users whose presence may have changed by itself. */
+  tick(): Promise<void> {
+    if (this.ticking) return this.ticking;
+    this.ticking = (async () => {
+      try {
+        const now = this.clock.now();
+        const publications: Publication[] = [];
+        for (const userId of this.wheel.takeDue(now)) {
+          const tracked = this.users.get(userId);
+          const publication = tracked && this.reconcile(userId, tracked, now);
+          if (publication) publications.push(publication);
+        }
+        if (publications.length > 0) await this.publish(publications);
+        await this.flush();
+      } catch (error) {
+        this.logger.error('presence tick failed', error instanceof Error ? error.stack : String(error));
+      } finally {
+        this.ticking = null;
+      }
+    })();
+    return this.ticking;
+  }
+
+  /** Tracked users and pending timers, for the benchmarks and the admin view. */
+  stats(): { trackedUsers: number; armedTimers: number } {
+    return { trackedUsers: this.users.size, armedTimers: this.wheel.size };
+  }
+
+  private track(userId: string): TrackedPresence {
+    let tracked = this.users.get(userId);
+    if (!tracked) this.users.set(userId, (tracked = { inputs: EMPTY_INPUTS, published: null }));
+    return tracked;
+  }
+
+  private evaluate(tracked: TrackedPresence, now: number): PresenceEvaluation {
+    return this.policy.evaluate(tracked.inputs, now, this.settings);
+  }
+
+  private arm(userId: string, at: number | null): void {
+    if (at === null) this.wheel.cancel(userId);
+    else this.wheel.schedule(userId, at);
+  }
+
+  /**
+   * Re-evaluates a user, re-arms their timer and returns what must be published, if anything.
+   * `published` moves before the write so concurrent inputs never publish the same change twice.
+   */
+  private reconcile(userId: string, tracked: TrackedPresence, now: number): Publication | null {
+    const evaluation = this.evaluate(tracked, now);
+    this.arm(userId, evaluation.nextChangeAt);
+    const previous = tracked.published;
+    if (previous && sameView(previous, evaluation.forOthers)) return null;
+    tracked.published = evaluation.forOthers;
+    return { userId, view: evaluation.forOthers, previous };
+  }
+
+  /** Writes the changes, with the users' rows, in one transaction. */
+  private async publish(publications: Publication[]): Promise<void> {
+    const rooms = await Promise.all(publications.map(({ userId }) => this.profileRooms.ensureProfileRoom(userId)));
+    await this.store.write(async (tx) => {
+      for (const [index, publication] of publications.entries()) {
+        await this.writePublication(tx, rooms[index], publication);
+        const tracked = this.users.get(publication.userId);
+        if (tracked) {
+          await tx.manager.upsert(PresenceStateEntity, toRow(publication.userId, tracked) as never, ['userId']);
+          this.dirty.delete(publication.userId);
+        }
+      }
+    });
+  }
+
+  private async writePublication(tx: RoomWriteTransaction, roomId: string, { userId, view, previous }: Publication): Promise<void> {
+    if (!previous || previous.presence !== view.presence || previous.currentlyActive !== view.currentlyActive) {
+      await tx.append({ roomId, type: this.ids.write('presence'), stateKey: '', sender: userId, content: presenceEventContent(view, this.ids) });
+    }
+    if ((previous?.statusMsg ?? null) !== view.statusMsg) {
+      await tx.append({ roomId, type: this.ids.write('status'), stateKey: '', sender: userId, content: statusEventContent(view.statusMsg) });
+    }
+  }
+
+  /** Writes the inputs that changed since the last flush, in one transaction. */
+  private async flush(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const userIds = [...this.dirty];
+    this.dirty.clear();
+    const rows = userIds.flatMap((userId) => {
+      const tracked = this.users.get(userId);
+      return tracked ? [toRow(userId, tracked)] : [];
+    });
+    try {
+      await this.writer.transaction(async (manager) => {
+        for (let start = 0; start < rows.length; start += 200) {
+          await manager.upsert(PresenceStateEntity, rows.slice(start, start + 200) as never, ['userId']);
+        }
+      });
+    } catch (error) {
+      for (const userId of userIds) this.dirty.add(userId);
+      throw error;
+    }
+  }
+}

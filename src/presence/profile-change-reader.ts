@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { MscIdentifiers } from '../common/msc-identifiers.js';
+import { EventStore } from '../events/event-store.service.js';
+import { ProfileRoomService } from '../profiles/profile-room.service.js';
+
+/**
+ * Reads from the event stream whose presence a user must be told about again: owners whose
+ * profile room got a presence, status or profile event, and users who became room-mates.
+ */
+@Injectable()
+export class ProfileChangeReader {
+  private readonly changeTypes: string[];
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly profileRooms: ProfileRoomService,
+    ids: MscIdentifiers,
+  ) {
+    this.changeTypes = [...ids.both('presence'), ...ids.both('status'), ...ids.both('profileField')];
+  }
+
+  isProfileChangeType(type: string): boolean {
+    return this.changeTypes.includes(type);
+  }
+
+  /** Users among `visible` whose presence `viewer` must receive for the window (since, upTo]. */
+  async usersChangedBetween(viewer: string, visible: Set<string>, since: number, upTo: number): Promise<Set<string>> {
+    const changed = new Set<string>();
+    for (const event of await this.store.eventsBetween({ types: this.changeTypes, after: since, upTo })) {
+      if (visible.has(event.sender) && !changed.has(event.sender) && (await this.profileRooms.isProfileRoomOf(event.sender, event.roomId))) {
+        changed.add(event.sender);
+      }
+    }
+    const rooms = (await this.store.membershipsOf(viewer, ['join'])).map((row) => row.roomId);
+    for (const event of await this.store.eventsBetween({ types: ['m.room.member'], roomIds: rooms, after: since, upTo })) {
+      const previous = (event.unsigned?.prev_content as { membership?: unknown } | undefined)?.membership;
+      // Only a join from another membership makes room-mates; join→join is a profile update.
+      if (event.content.membership !== 'join' || previous === 'join' || event.stateKey === null) continue;
+      if (event.stateKey === viewer) {
+        // The viewer joined: everyone already there is a new room-mate.
+        for (const member of (await this.store.currentState(event.roomId)).members('join')) if (visible.has(member)) changed.add(member);
+      } else if (visible.has(event.stateKey)) {
+        changed.add(event.stateKey);
+      }
+    }
+    return changed;
+  }
+}
