@@ -75,12 +75,12 @@ describe('rooms', () => {
     });
 
     it.each([
-      ['an unknown preset', { preset: 'party' }, 'M_INVALID_PARAM'],
-      ['invite not an array', { invite: '@x:localhost' }, 'M_BAD_JSON'],
-      ['initial_state without content', { initial_state: [{ type: 'x' }] }, 'M_BAD_JSON'],
-      ['a malformed invitee', { invite: ['not-a-user'] }, 'M_INVALID_PARAM'],
-      ['an alias name with a colon', { room_alias_name: 'a:b' }, 'M_INVALID_PARAM'],
-    ])('refuses %s with 400 %s', async (_name, body, errcode) => {
+      ['an unknown preset', 'M_INVALID_PARAM', { preset: 'party' }],
+      ['invite not an array', 'M_BAD_JSON', { invite: '@x:localhost' }],
+      ['initial_state without content', 'M_BAD_JSON', { initial_state: [{ type: 'x' }] }],
+      ['a malformed invitee', 'M_INVALID_PARAM', { invite: ['not-a-user'] }],
+      ['an alias name with a colon', 'M_INVALID_PARAM', { room_alias_name: 'a:b' }],
+    ])('refuses %s with 400 %s', async (_name, errcode, body) => {
       const response = await alice.request('POST', '/createRoom', body);
       expect(response.status).toBe(400);
       expect(response.body.errcode).toBe(errcode);

@@ -36,11 +36,13 @@ export function legacyPresenceContent(
   now: number,
   ids: MscIdentifiers,
   profile: { displayname?: unknown; avatar_url?: unknown } = {},
+  options: { nullStatus?: boolean } = {},
 ): Record<string, unknown> {
   const content: Record<string, unknown> = { presence: wirePresence(view.presence, ids) };
   if (view.lastActiveTs > 0) content.last_active_ago = Math.max(0, now - view.lastActiveTs);
   if (view.presence === 'online') content.currently_active = view.currentlyActive;
-  content.status_msg = view.statusMsg;
+  // GET answers `status_msg: null` (presence.yaml); an m.presence event omits it (m.presence.yaml).
+  if (view.statusMsg !== null || options.nullStatus) content.status_msg = view.statusMsg;
   if (typeof profile.displayname === 'string') content.displayname = profile.displayname;
   if (typeof profile.avatar_url === 'string') content.avatar_url = profile.avatar_url;
   return content;

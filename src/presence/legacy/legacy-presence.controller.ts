@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { CurrentRequester } from '../../auth/access-token.guard.js';
 import type { Requester } from '../../auth/requester.js';
 import { CLIENT_API_PREFIXES } from '../../common/http/client-api.js';
@@ -28,6 +28,7 @@ export class DeviceActivityController {
   constructor(private readonly legacy: LegacyPresenceService) {}
 
   @Post('presence/activity')
+  @HttpCode(200)
   async report(@CurrentRequester() requester: Requester, @Body() body: DeviceActivityDto) {
     await this.legacy.reportDeviceState(requester, body.state);
     return {};

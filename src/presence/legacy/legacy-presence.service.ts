@@ -98,10 +98,7 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
     if (userId !== requester.userId && !(await this.store.usersSharingRoomWith(requester.userId)).has(userId)) {
       throw MatrixError.forbidden('You are not allowed to see their presence');
     }
-    const content = legacyPresenceContent(this.presence.view(userId, requester.userId), this.clock.now(), this.ids);
-    delete content.displayname;
-    delete content.avatar_url;
-    return content;
+    return legacyPresenceContent(this.presence.view(userId, requester.userId), this.clock.now(), this.ids, {}, { nullStatus: true });
   }
 
   /**
