@@ -1,0 +1,81 @@
+import { SetPresence, UserEvent, type MatrixClient, type MatrixEvent, type User } from 'matrix-js-sdk';
+import { uniqueName } from './support/client.js';
+import { quietMatrixSdk, registerSdkClient, startAndPrepare } from './support/js-sdk.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+
+quietMatrixSdk();
+
+/** Resolves once `client` knows a presence of `userId` that satisfies `accept` (now or on a later update). */
+function presenceSeenBy(client: MatrixClient, userId: string, accept: (user: User) => boolean): Promise<User> {
+  const known = client.getUser(userId);
+  if (known && accept(known)) return Promise.resolve(known);
+  return new Promise((resolve) => {
+    const listener = (_event: MatrixEvent | undefined, user: User) => {
+      if (user.userId === userId && accept(user)) {
+        client.off(UserEvent.Presence, listener);
+        resolve(user);
+      }
+    };
+    client.on(UserEvent.Presence, listener);
+  });
+}
+
+describe('presence through matrix-js-sdk', () => {
+  let server: TestServer;
+  let alice: MatrixClient;
+  let bob: MatrixClient;
+  let roomId: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({ RATE_LIMIT_PRESENCE_PER_SECOND: '100', RATE_LIMIT_PRESENCE_BURST: '100' });
+    alice = await registerSdkClient(server.baseUrl, uniqueName('alice'));
+    bob = await registerSdkClient(server.baseUrl, uniqueName('bob'));
+    ({ room_id: roomId } = await alice.createRoom({ preset: 'public_chat' as never }));
+    await bob.joinRoom(roomId);
+    await Promise.all([startAndPrepare(alice), startAndPrepare(bob)]);
+  });
+
+  afterAll(async () => {
+    alice?.stopClient();
+    bob?.stopClient();
+    await server?.close();
+  });
+
+  it('shows a syncing user online to a room-mate', async () => {
+    const user = await presenceSeenBy(bob, alice.getUserId()!, (u) => u.presence === 'online');
+    expect(user.presence).toBe('online');
+  });
+
+  it('setPresence and getPresence round-trip, and the room-mate sees the change', async () => {
+    const seen = presenceSeenBy(bob, alice.getUserId()!, (u) => u.presence === 'unavailable' && u.presenceStatusMsg === 'Out for lunch');
+    await alice.setPresence({ presence: 'unavailable', status_msg: 'Out for lunch' });
+    expect(await alice.getPresence(alice.getUserId()!)).toMatchObject({ presence: 'unavailable', status_msg: 'Out for lunch' });
+    const user = await seen;
+    expect(user.presenceStatusMsg).toBe('Out for lunch');
+    expect(await bob.getPresence(alice.getUserId()!)).toMatchObject({ presence: 'unavailable' });
+  });
+
+  it('clears the manual layer with online, and reports busy', async () => {
+    const online = presenceSeenBy(bob, alice.getUserId()!, (u) => u.presence === 'online');
+    await alice.setPresence({ presence: 'online' });
+    expect((await online).currentlyActive).toBe(true);
+    // The SDK's setPresence only knows the spec's three states, so busy goes over plain HTTP.
+    const busy = presenceSeenBy(bob, alice.getUserId()!, (u) => u.presence === 'busy');
+    const response = await fetch(`${server.baseUrl}/_matrix/client/v3/presence/${encodeURIComponent(alice.getUserId()!)}/status`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${alice.getAccessToken()}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ presence: 'busy', status_msg: 'On a call' }),
+    });
+    expect(response.status).toBe(200);
+    expect((await busy).presenceStatusMsg).toBe('On a call');
+    await alice.setPresence({ presence: 'online' });
+  });
+
+  it('setSyncPresence(unavailable) makes the syncing device idle', async () => {
+    const idle = presenceSeenBy(alice, bob.getUserId()!, (u) => u.presence === 'unavailable');
+    await bob.setSyncPresence(SetPresence.Unavailable);
+    // The setting rides on bob's next /sync; a message ends the one waiting now.
+    await alice.sendTextMessage(roomId, 'wake bob up');
+    expect((await idle).presence).toBe('unavailable');
+  });
+});
