@@ -6,6 +6,7 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
+import { LegacyModule } from './legacy/legacy.module.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { ProfilesModule } from './profiles/profiles.module.js';
 import { RoomsModule } from './rooms/rooms.module.js';
@@ -22,6 +23,7 @@ export class AppModule {
         DatabaseModule,
         EventsModule,
         AuthModule,
+        LegacyModule,
         AccountsModule,
         ProfilesModule,
         RoomsModule,

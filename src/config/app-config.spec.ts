@@ -80,3 +80,27 @@ describe('presence settings', () => {
     expect(() => loadAppConfig({ [key]: value })).toThrow(ConfigError);
   });
 });
+
+describe('legacy deprecation settings', () => {
+  it('defaults every surface to enabled', () => {
+    const config = loadAppConfig({});
+    expect([config.LEGACY_PRESENCE_GET, config.LEGACY_PRESENCE_PUT, config.LEGACY_SYNC_SET_PRESENCE, config.LEGACY_SYNC_PRESENCE]).toEqual([
+      'enabled',
+      'enabled',
+      'enabled',
+      'enabled',
+    ]);
+  });
+
+  it.each([
+    ['LEGACY_PRESENCE_GET', 'gone'],
+    ['LEGACY_SYNC_PRESENCE', 'Deprecated'],
+    ['LEGACY_SUNSET', 'next tuesday'],
+  ])('refuses %s=%s at startup', (key, value) => {
+    expect(() => loadAppConfig({ [key]: value })).toThrow(ConfigError);
+  });
+
+  it('accepts an HTTP date for the sunset', () => {
+    expect(loadAppConfig({ LEGACY_SUNSET: 'Sat, 01 Jan 2028 00:00:00 GMT' }).LEGACY_SUNSET).toBe('Sat, 01 Jan 2028 00:00:00 GMT');
+  });
+});

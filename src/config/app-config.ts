@@ -10,6 +10,9 @@ import {
   Matches,
   Max,
   Min,
+  Validate,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
   validateSync,
 } from 'class-validator';
 import { PRESENCE_POLICIES, type PresencePolicyName } from '../presence/core/policies.js';
@@ -18,6 +21,8 @@ import { PRESENCE_POLICIES, type PresencePolicyName } from '../presence/core/pol
 export type MscIdentifierMode = 'stable' | 'unstable';
 export type ProfileVisibility = 'public' | 'restricted';
 export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+export const LEGACY_MODES = ['enabled', 'deprecated', 'removed'] as const;
+export type LegacyMode = (typeof LEGACY_MODES)[number];
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -30,6 +35,17 @@ const toList = ({ value }: { value: unknown }) =>
         .map((item) => item.trim())
         .filter((item) => item.length > 0)
     : value;
+
+@ValidatorConstraint({ name: 'isHttpDate' })
+class IsHttpDate implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && !Number.isNaN(Date.parse(value));
+  }
+
+  defaultMessage(): string {
+    return 'must be a date, e.g. "Sat, 01 Jan 2028 00:00:00 GMT"';
+  }
+}
 
 /**
  * Every setting of the server, read once from the environment at boot and validated here;
@@ -132,6 +148,45 @@ export class AppConfig {
   @Min(1)
   RATE_LIMIT_PRESENCE_BURST = 5;
 
+  /** How long an MSC2753 peek lasts unless renewed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  PEEK_EXPIRY_MS = 3_600_000;
+
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.001)
+  RATE_LIMIT_PEEK_PER_SECOND = 1;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PEEK_BURST = 10;
+
+  /** Each legacy presence surface: `enabled`, `deprecated` (works, with headers) or `removed`. */
+  @IsIn(LEGACY_MODES)
+  LEGACY_PRESENCE_GET: LegacyMode = 'enabled';
+
+  @IsIn(LEGACY_MODES)
+  LEGACY_PRESENCE_PUT: LegacyMode = 'enabled';
+
+  @IsIn(LEGACY_MODES)
+  LEGACY_SYNC_SET_PRESENCE: LegacyMode = 'enabled';
+
+  @IsIn(LEGACY_MODES)
+  LEGACY_SYNC_PRESENCE: LegacyMode = 'enabled';
+
+  /** When the legacy surfaces go away (RFC 8594 `Sunset`), as an HTTP date. */
+  @IsOptional()
+  @Validate(IsHttpDate)
+  LEGACY_SUNSET?: string;
+
+  /** When they were deprecated (RFC 9745 `Deprecation`); unset means the server's first start. */
+  @IsOptional()
+  @Validate(IsHttpDate)
+  LEGACY_DEPRECATION_DATE?: string;
+
   get presenceSyncIsActivity(): boolean {
     return this.PRESENCE_SYNC_IS_ACTIVITY === undefined
       ? this.PRESENCE_POLICY === 'legacy'
@@ -148,7 +203,7 @@ export class ConfigError extends Error {
 
 /** Builds the validated configuration from an environment map; unknown keys are ignored. */
 export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
-  const known = [...Object.keys(new AppConfig()), 'PRESENCE_SYNC_IS_ACTIVITY'];
+  const known = [...Object.keys(new AppConfig()), 'PRESENCE_SYNC_IS_ACTIVITY', 'LEGACY_SUNSET', 'LEGACY_DEPRECATION_DATE'];
   const provided = Object.fromEntries(
     known.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),
   );

@@ -6,8 +6,11 @@ import { RoomMembershipEntity } from '../events/room-membership.entity.js';
 import { RoomStateEntity } from '../events/room-state.entity.js';
 import { RoomAliasEntity } from '../rooms/room-alias.entity.js';
 import { RoomEntity } from '../rooms/room.entity.js';
+import { LegacyUsageEntity } from '../legacy/legacy-usage.entity.js';
+import { RoomPeekEntity } from '../peeking/room-peek.entity.js';
 import { PresenceStateEntity } from '../presence/presence-state.entity.js';
 import { FilterEntity } from '../sync/filter.entity.js';
+import { ServerMetaEntity } from './server-meta.entity.js';
 
 export const entities = [
   UserEntity,
@@ -20,4 +23,7 @@ export const entities = [
   FilterEntity,
   AccountDataEntity,
   PresenceStateEntity,
+  RoomPeekEntity,
+  LegacyUsageEntity,
+  ServerMetaEntity,
 ];

@@ -314,6 +314,20 @@ export class EventStore implements OnModuleInit {
     return row?.membership ?? null;
   }
 
+  /** Whether two users are both joined to at least one room. */
+  async sharesJoinedRoom(a: string, b: string): Promise<boolean> {
+    const row = await this.dataSource
+      .getRepository(RoomMembershipEntity)
+      .createQueryBuilder('x')
+      .select('x.room_id', 'room_id')
+      .innerJoin(RoomMembershipEntity, 'y', 'y.room_id = x.room_id')
+      .where('x.user_id = :a AND x.membership = :join', { a, join: 'join' })
+      .andWhere('y.user_id = :b AND y.membership = :join', { b })
+      .limit(1)
+      .getRawOne();
+    return row !== undefined && row !== null;
+  }
+
   /** Users joined to at least one room that `userId` is joined to (including `userId`). */
   async usersSharingRoomWith(userId: string): Promise<Set<string>> {
     const rows = await this.dataSource

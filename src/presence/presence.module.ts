@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessModule } from '../access/access.module.js';
 import { ProfilesModule } from '../profiles/profiles.module.js';
 import { DeviceActivityController, LegacyPresenceController } from './legacy/legacy-presence.controller.js';
 import { LegacyPresenceService } from './legacy/legacy-presence.service.js';
@@ -8,7 +9,7 @@ import { PresenceService } from './presence.service.js';
 import { ProfileChangeReader } from './profile-change-reader.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([PresenceStateEntity]), ProfilesModule],
+  imports: [TypeOrmModule.forFeature([PresenceStateEntity]), ProfilesModule, AccessModule],
   controllers: [LegacyPresenceController, DeviceActivityController],
   providers: [PresenceService, LegacyPresenceService, ProfileChangeReader],
   exports: [PresenceService, LegacyPresenceService],

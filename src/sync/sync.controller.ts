@@ -3,14 +3,18 @@ import type { FastifyReply } from 'fastify';
 import { CurrentRequester } from '../auth/access-token.guard.js';
 import type { Requester } from '../auth/requester.js';
 import { CLIENT_API_PREFIXES } from '../common/http/client-api.js';
+import { LegacyFlagsService } from '../legacy/legacy-flags.service.js';
 import { SyncService } from './sync.service.js';
 
 @Controller(CLIENT_API_PREFIXES)
 export class SyncController {
-  constructor(private readonly syncs: SyncService) {}
+  constructor(
+    private readonly syncs: SyncService,
+    private readonly flags: LegacyFlagsService,
+  ) {}
 
   @Get('sync')
-  sync(
+  async sync(
     @CurrentRequester() requester: Requester,
     @Query() query: Record<string, string | undefined>,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -18,7 +22,12 @@ export class SyncController {
     // Stop waiting as soon as the client goes away, so an abandoned long-poll holds nothing.
     const abandoned = new AbortController();
     reply.raw.once('close', () => abandoned.abort());
-    return this.syncs.sync(
+    const usesSetPresence = query.set_presence !== undefined;
+    if (usesSetPresence) {
+      this.flags.record('sync_set_presence', reply.request.headers['user-agent']);
+      this.flags.annotate(reply, 'sync_set_presence');
+    }
+    const response = await this.syncs.sync(
       requester,
       {
         since: query.since,
@@ -29,5 +38,10 @@ export class SyncController {
       },
       abandoned.signal,
     );
+    if (response.presence) {
+      this.flags.record('sync_presence', reply.request.headers['user-agent']);
+      this.flags.annotate(reply, 'sync_presence');
+    }
+    return response;
   }
 }

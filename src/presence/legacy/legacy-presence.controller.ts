@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/commo
 import { CurrentRequester } from '../../auth/access-token.guard.js';
 import type { Requester } from '../../auth/requester.js';
 import { CLIENT_API_PREFIXES } from '../../common/http/client-api.js';
+import { LegacyRoute } from '../../legacy/legacy-surface.interceptor.js';
 import { DeviceActivityDto, SetPresenceDto } from './dto/set-presence.dto.js';
 import { LegacyPresenceService } from './legacy-presence.service.js';
 
@@ -11,11 +12,13 @@ export class LegacyPresenceController {
   constructor(private readonly legacy: LegacyPresenceService) {}
 
   @Get('presence/:userId/status')
+  @LegacyRoute('presence_get')
   getStatus(@CurrentRequester() requester: Requester, @Param('userId') userId: string) {
     return this.legacy.getStatus(requester, userId);
   }
 
   @Put('presence/:userId/status')
+  @LegacyRoute('presence_put')
   async setStatus(@CurrentRequester() requester: Requester, @Param('userId') userId: string, @Body() body: SetPresenceDto) {
     await this.legacy.setStatus(requester, userId, body.presence, body.status_msg);
     return {};

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { RoomAccessService } from '../../access/room-access.service.js';
 import type { Requester } from '../../auth/requester.js';
 import { Clock } from '../../common/clock.js';
 import { DomainEventBus } from '../../common/event-bus.js';
@@ -11,6 +12,7 @@ import { eventMatches, type EventFilter } from '../../events/event-filter.js';
 import type { EventEntity } from '../../events/event.entity.js';
 import { EventStore } from '../../events/event-store.service.js';
 import { StreamNotifier } from '../../events/stream-notifier.service.js';
+import { LegacyFlagsService } from '../../legacy/legacy-flags.service.js';
 import { ProfileRoomService } from '../../profiles/profile-room.service.js';
 import type { PresenceState } from '../core/presence-model.js';
 import { legacyPresenceContent, parseWirePresence } from '../presence-events.js';
@@ -37,6 +39,8 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly presence: PresenceService,
+    private readonly access: RoomAccessService,
+    private readonly flags: LegacyFlagsService,
     private readonly store: EventStore,
     private readonly profileRooms: ProfileRoomService,
     private readonly changes: ProfileChangeReader,
@@ -83,6 +87,8 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
    * `offline` says nothing. Over the rate limit the input is dropped and the sync goes on.
    */
   async syncInput(requester: Requester, setPresence: string | undefined): Promise<void> {
+    // Removed, /sync has no effect on presence at all (PRODUCT.md 11.6): devices report through the activity endpoint.
+    if (this.flags.isRemoved('sync_set_presence')) return;
     const state = setPresence ?? 'online';
     if (state !== 'online' && state !== 'unavailable' && state !== 'offline') {
       throw MatrixError.invalidParam('set_presence must be one of online, unavailable, offline');
@@ -91,11 +97,11 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
     await this.presence.apply(requester.userId, [{ kind: 'sync', deviceId: requester.deviceId, state }]);
   }
 
-  /** GET /presence/{userId}/status: self always; others when they share a joined room. */
+  /** GET /presence/{userId}/status: self always; others when they share a joined room or may peek the profile room. */
   async getStatus(requester: Requester, userId: string): Promise<Record<string, unknown>> {
     this.requireUserId(userId);
     if (!(await this.profileRooms.userExists(userId))) throw MatrixError.notFound(`User ${userId} not found`);
-    if (userId !== requester.userId && !(await this.store.usersSharingRoomWith(requester.userId)).has(userId)) {
+    if (!(await this.access.maySeePresence(requester.userId, userId))) {
       throw MatrixError.forbidden('You are not allowed to see their presence');
     }
     return legacyPresenceContent(this.presence.view(userId, requester.userId), this.clock.now(), this.ids, {}, { nullStatus: true });
@@ -107,7 +113,7 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
    * status or profile changed, and each new room-mate's current presence once.
    */
   async syncSection(requester: Requester, since: number | null, upTo: number, filter: EventFilter | undefined): Promise<LegacyPresenceEvent[]> {
-    if (!this.presence.enabled) return [];
+    if (!this.presence.enabled || this.flags.isRemoved('sync_presence')) return [];
     const me = requester.userId;
     const visible = await this.store.usersSharingRoomWith(me);
     visible.add(me);
