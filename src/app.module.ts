@@ -7,6 +7,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
 import { LegacyModule } from './legacy/legacy.module.js';
+import { PeekingModule } from './peeking/peeking.module.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { ProfilesModule } from './profiles/profiles.module.js';
 import { RoomsModule } from './rooms/rooms.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         ProfilesModule,
         RoomsModule,
         PresenceModule,
+        PeekingModule,
         AccountDataModule,
         SyncModule,
         ServerInfoModule,

@@ -53,3 +53,15 @@ describe(StreamNotifier.name, () => {
     await expect(waiting).resolves.toBeUndefined();
   });
 });
+
+describe(`${StreamNotifier.name} with several keys`, () => {
+  it('wakes a waiter on any of its keys, and forgets it on every key afterwards', async () => {
+    const notifier = new StreamNotifier(new DomainEventBus());
+    const snapshot = notifier.snapshot(['@a:hs', '!room:hs']);
+    const waiting = notifier.waitAny(snapshot, 30_000);
+    notifier.wake(['!room:hs']);
+    await expect(waiting).resolves.toBeUndefined();
+    notifier.wake(['@a:hs']);
+    notifier.onModuleDestroy();
+  });
+});

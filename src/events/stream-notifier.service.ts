@@ -17,7 +17,8 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.unsubscribe.push(
-      this.bus.on('room.events.persisted', ({ audience }) => this.wake(audience)),
+      // Members are woken by user ID; peekers of a room wait on the room ID.
+      this.bus.on('room.events.persisted', ({ events, audience }) => this.wake([...audience, ...new Set(events.map((e) => e.roomId))])),
       this.bus.on('account-data.changed', ({ userId }) => this.wake([userId])),
     );
   }
@@ -38,6 +39,11 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
     return this.generations.get(key) ?? 0;
   }
 
+  /** The generations of several keys, to wait on any of them. */
+  snapshot(keys: string[]): Map<string, number> {
+    return new Map(keys.map((key) => [key, this.generation(key)]));
+  }
+
   wake(keys: Iterable<string>): void {
     for (const key of keys) {
       this.generations.set(key, this.generation(key) + 1);
@@ -50,21 +56,31 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
 
   /** Resolves when `key` moves past `generation`, after `timeoutMs`, or when `signal` aborts. */
   wait(key: string, generation: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    if (this.closing || this.generation(key) !== generation || timeoutMs <= 0 || signal?.aborted) return Promise.resolve();
+    return this.waitAny(new Map([[key, generation]]), timeoutMs, signal);
+  }
+
+  /** Resolves when any key of a snapshot moves past its generation (or on timeout or abort). */
+  waitAny(snapshot: Map<string, number>, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const moved = [...snapshot].some(([key, generation]) => this.generation(key) !== generation);
+    if (this.closing || moved || timeoutMs <= 0 || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const finish = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', finish);
-        const set = this.waiters.get(key);
-        set?.delete(finish);
-        if (set?.size === 0) this.waiters.delete(key);
+        for (const key of snapshot.keys()) {
+          const set = this.waiters.get(key);
+          set?.delete(finish);
+          if (set?.size === 0) this.waiters.delete(key);
+        }
         resolve();
       };
       const timer = setTimeout(finish, timeoutMs);
       signal?.addEventListener('abort', finish, { once: true });
-      let set = this.waiters.get(key);
-      if (!set) this.waiters.set(key, (set = new Set()));
-      set.add(finish);
+      for (const key of snapshot.keys()) {
+        let set = this.waiters.get(key);
+        if (!set) this.waiters.set(key, (set = new Set()));
+        set.add(finish);
+      }
     });
   }
 }

@@ -31,6 +31,7 @@ const SPEC_VERSIONS = [
 /** Unstable features implemented, advertised as real servers do. */
 const UNSTABLE_FEATURES: Record<string, boolean> = {
   'org.matrix.msc3026.busy_presence': true,
+  'org.matrix.msc2753': true,
 };
 
 @Controller()

@@ -30,6 +30,13 @@ export interface LeftRoomSync {
   account_data: { events: Array<{ type: string; content: Record<string, unknown> }> };
 }
 
+/** A room followed through an MSC2753 peek. */
+export interface PeekedRoomSync {
+  timeline: Timeline;
+  state: { events: Partial<ClientEvent>[] };
+  account_data: { events: never[] };
+}
+
 export interface SyncResponse {
   next_batch: string;
   rooms: {
@@ -37,6 +44,7 @@ export interface SyncResponse {
     invite: Record<string, InvitedRoomSync>;
     leave: Record<string, LeftRoomSync>;
     knock: Record<string, never>;
+    peek?: Record<string, PeekedRoomSync>;
   };
   account_data: { events: Array<{ type: string; content: Record<string, unknown> }> };
   presence?: { events: unknown[] };
@@ -48,6 +56,7 @@ export function isEmptySync(response: SyncResponse): boolean {
     Object.keys(rooms.join).length === 0 &&
     Object.keys(rooms.invite).length === 0 &&
     Object.keys(rooms.leave).length === 0 &&
+    Object.keys(rooms.peek ?? {}).length === 0 &&
     response.account_data.events.length === 0 &&
     (response.presence?.events.length ?? 0) === 0
   );

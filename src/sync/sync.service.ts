@@ -10,6 +10,8 @@ import type { EventEntity } from '../events/event.entity.js';
 import { EventStore } from '../events/event-store.service.js';
 import type { RoomMembershipEntity } from '../events/room-membership.entity.js';
 import { StreamToken } from '../events/stream-token.js';
+import { PeeksService } from '../peeking/peeks.service.js';
+import type { RoomPeekEntity } from '../peeking/room-peek.entity.js';
 import { LegacyPresenceService } from '../presence/legacy/legacy-presence.service.js';
 import { FilterService } from './filter.service.js';
 import { StreamNotifier } from '../events/stream-notifier.service.js';
@@ -54,6 +56,7 @@ export class SyncService {
     private readonly filters: FilterService,
     private readonly notifier: StreamNotifier,
     private readonly legacyPresence: LegacyPresenceService,
+    private readonly peeks: PeeksService,
     private readonly clock: Clock,
   ) {}
 
@@ -65,11 +68,16 @@ export class SyncService {
     await this.legacyPresence.syncInput(requester, request.set_presence);
     const deadline = this.clock.now() + timeout;
     for (;;) {
-      const generation = this.notifier.generation(requester.userId);
-      const response = await this.build(requester, since, fullState, filter);
-      const remaining = deadline - this.clock.now();
+      const peeks = await this.peeks.refresh(requester.userId);
+      // Wake on anything for the user, or on any event in a room they peek.
+      const snapshot = this.notifier.snapshot([requester.userId, ...peeks.map((peek) => peek.roomId)]);
+      const response = await this.build(requester, since, fullState, filter, peeks);
+      const now = this.clock.now();
+      const remaining = deadline - now;
       if (!since || fullState || !isEmptySync(response) || remaining <= 0 || signal?.aborted) return response;
-      await this.notifier.wait(requester.userId, generation, remaining, signal);
+      // Wake in time to report a peek expiring meanwhile.
+      const expiry = this.peeks.nextExpiry(peeks);
+      await this.notifier.waitAny(snapshot, expiry === null ? remaining : Math.min(remaining, expiry - now + 1), signal);
       if (this.notifier.isClosing) return response;
     }
   }
@@ -79,11 +87,11 @@ export class SyncService {
     sinceToken: StreamToken | null,
     fullState: boolean,
     filter: SyncFilter,
+    peeks: RoomPeekEntity[],
   ): Promise<SyncResponse> {
-    const upTo = new StreamToken(this.store.currentPosition(), this.accountData.currentPosition());
+    const upTo = new StreamToken(this.store.currentPosition(), this.accountData.currentPosition(), this.peeks.currentPosition());
     // A token from the future (another server's, or before a restore) reads as "now".
-    const since =
-      sinceToken && new StreamToken(Math.min(sinceToken.events, upTo.events), Math.min(sinceToken.accountData, upTo.accountData));
+    const since = sinceToken && sinceToken.min(upTo);
     const window: SyncWindow = {
       since,
       upTo,
@@ -107,7 +115,22 @@ export class SyncService {
     const presence = await this.legacyPresence.syncSection(requester, since?.events ?? null, upTo.events, filter.presence);
     if (presence.length > 0) response.presence = { events: presence };
 
-    for (const membership of await this.store.membershipsOf(requester.userId)) {
+    const memberships = await this.store.membershipsOf(requester.userId);
+    const joinedRooms = new Set(memberships.filter((row) => row.membership === 'join').map((row) => row.roomId));
+    for (const peek of peeks) {
+      if (joinedRooms.has(peek.roomId) || !roomMatches(filter.room, peek.roomId)) continue;
+      const room = await this.roomUpdate(window, peek.roomId, !since || peek.startedId > since.peeks, false);
+      if (room) (response.rooms.peek ??= {})[peek.roomId] = { ...room, account_data: { events: [] } };
+    }
+    if (since) {
+      for (const ended of await this.peeks.endedBetween(requester.userId, since.peeks, upTo.peeks)) {
+        if (joinedRooms.has(ended.roomId) || !roomMatches(filter.room, ended.roomId)) continue;
+        const empty = { events: [], limited: false, prev_batch: upTo.toString() };
+        response.rooms.leave[ended.roomId] ??= { timeline: empty, state: { events: [] }, account_data: { events: [] } };
+      }
+    }
+
+    for (const membership of memberships) {
       // A membership newer than this snapshot is picked up by the next sync.
       if (membership.streamOrdering > upTo.events || !roomMatches(filter.room, membership.roomId)) continue;
       const roomData = roomAccountData.get(membership.roomId) ?? [];
@@ -140,22 +163,13 @@ export class SyncService {
     joinedSince: boolean,
     accountData: AccountDataEntity[],
   ): Promise<JoinedRoomSync | null> {
-    const { since, upTo } = window;
-    const full = !since || joinedSince || window.fullState;
-    const after = full && !since ? 0 : (since?.events ?? 0);
-    const { timeline, firstOrdering } = await this.timeline(window, membership.roomId, joinedSince ? 0 : after, upTo.events);
-    if (!full && timeline.events.length === 0 && accountData.length === 0) return null;
-    const stateEvents = full
-      ? (await this.store.stateBefore(membership.roomId, firstOrdering)).events()
-      : timeline.limited
-        ? await this.store.stateBetween(membership.roomId, since!.events, firstOrdering)
-        : [];
+    const update = await this.roomUpdate(window, membership.roomId, joinedSince, accountData.length > 0);
+    if (!update) return null;
     const current = await this.store.currentState(membership.roomId);
     const joined = current.members('join');
     const invited = current.members('invite');
     return {
-      timeline,
-      state: { events: this.formatState(window, membership.roomId, stateEvents) },
+      ...update,
       account_data: { events: accountData.map((row) => ({ type: row.type, content: row.content })) },
       ephemeral: { events: [] },
       unread_notifications: { highlight_count: 0, notification_count: 0 },
@@ -165,6 +179,29 @@ export class SyncService {
         'm.invited_member_count': invited.length,
       },
     };
+  }
+
+  /**
+   * The timeline and state of a room the user follows (joined or peeked): everything (the state
+   * at the start of the timeline) when it is new to them, otherwise what happened since.
+   */
+  private async roomUpdate(
+    window: SyncWindow,
+    roomId: string,
+    newlyVisible: boolean,
+    otherChanges: boolean,
+  ): Promise<Pick<JoinedRoomSync, 'timeline' | 'state'> | null> {
+    const { since, upTo } = window;
+    const full = !since || newlyVisible || window.fullState;
+    const after = newlyVisible || !since ? 0 : since.events;
+    const { timeline, firstOrdering } = await this.timeline(window, roomId, after, upTo.events);
+    if (!full && timeline.events.length === 0 && !otherChanges) return null;
+    const stateEvents = full
+      ? (await this.store.stateBefore(roomId, firstOrdering)).events()
+      : timeline.limited
+        ? await this.store.stateBetween(roomId, since!.events, firstOrdering)
+        : [];
+    return { timeline, state: { events: this.formatState(window, roomId, stateEvents) } };
   }
 
   private async invitedRoom(membership: RoomMembershipEntity) {
