@@ -39,6 +39,11 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
     return this.generations.get(key) ?? 0;
   }
 
+  /** How many long-polls wait on a key right now. */
+  waiterCount(key: string): number {
+    return this.waiters.get(key)?.size ?? 0;
+  }
+
   /** The generations of several keys, to wait on any of them. */
   snapshot(keys: string[]): Map<string, number> {
     return new Map(keys.map((key) => [key, this.generation(key)]));
