@@ -76,7 +76,11 @@ export class LegacyFlagsService implements OnModuleInit, OnModuleDestroy {
   /** Adds the deprecation headers to a response when the surface is deprecated. */
   annotate(reply: FastifyReply, surface: LegacySurface, userId?: string): void {
     if (this.mode(surface) !== 'deprecated') return;
-    void reply.headers(deprecationHeaders(this.deprecatedAt, this.sunset, LEGACY_SURFACES[surface].successor(userId)));
+    const headers = deprecationHeaders(this.deprecatedAt, this.sunset, LEGACY_SURFACES[surface].successor(userId));
+    // A /sync can use two deprecated parts at once: keep both successor links.
+    const link = reply.getHeader('link');
+    if (typeof link === 'string' && !link.includes(headers.Link)) headers.Link = `${link}, ${headers.Link}`;
+    void reply.headers(headers);
   }
 
   report(): LegacyUsageReport {
