@@ -6,6 +6,7 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
+import { GraphqlApiModule } from './graphql/graphql-api.module.js';
 import { LegacyModule } from './legacy/legacy.module.js';
 import { PeekingModule } from './peeking/peeking.module.js';
 import { PresenceModule } from './presence/presence.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         AccountDataModule,
         SyncModule,
         ServerInfoModule,
+        GraphqlApiModule,
       ],
     };
   }

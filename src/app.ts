@@ -2,20 +2,35 @@ import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
+import { SessionsService } from './auth/sessions.service.js';
 import { registerCors, registerJsonBodyParser } from './common/http/json-body.js';
 import { MatrixExceptionFilter } from './common/http/matrix-exception.filter.js';
 import { MatrixValidationPipe } from './common/http/matrix-validation.pipe.js';
 import { RouteRegistry } from './common/http/route-registry.js';
 import type { AppConfig } from './config/app-config.js';
+import { registerGraphqlAuth } from './graphql/graphql-auth.hook.js';
+import { renderGraphqlHttpError } from './graphql/graphql-errors.js';
+import { GRAPHQL_PATH } from './graphql/graphql-ws.server.js';
 
 /** Requests beyond this are refused before parsing; events have their own 64 KiB limit. */
 const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
+/**
+ * Fastify seals each route's error handler when the plugin queue is loaded, and Mercurius loads
+ * it during Nest's init, before Nest installs its handler. So the application's handler (the same
+ * exception filter) is installed when the adapter is made, and Nest's later call is skipped.
+ */
+class FastifyAdapterWithEarlyErrorHandler extends FastifyAdapter {
+  override setErrorHandler(): ReturnType<FastifyAdapter['setErrorHandler']> {
+    return this.getInstance();
+  }
+}
+
 /** Builds the whole application, ready to listen: used by main.ts and by the end-to-end tests. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+  const adapter = new FastifyAdapterWithEarlyErrorHandler({
     bodyLimit: MAX_REQUEST_BODY_BYTES,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
   });
@@ -24,13 +39,16 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   registerJsonBodyParser(fastify);
   registerCors(fastify);
+  const filter = new MatrixExceptionFilter(routes, { [GRAPHQL_PATH]: renderGraphqlHttpError });
+  fastify.setErrorHandler((error, request, reply) => filter.handle(error, request, reply));
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.LOG_LEVEL) + 1),
     // Bodies are parsed by registerJsonBodyParser, whatever their Content-Type.
     bodyParser: false,
   });
-  app.useGlobalFilters(new MatrixExceptionFilter(routes));
+  registerGraphqlAuth(fastify, app.get(SessionsService));
+  app.useGlobalFilters(filter);
   app.useGlobalPipes(new MatrixValidationPipe());
   app.enableShutdownHooks();
   await app.init();

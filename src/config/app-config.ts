@@ -187,6 +187,34 @@ export class AppConfig {
   @Validate(IsHttpDate)
   LEGACY_DEPRECATION_DATE?: string;
 
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  /** Serve GraphiQL at /graphiql; unset means on outside production. */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  GRAPHQL_IDE?: 'true' | 'false';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(100)
+  GRAPHQL_MAX_DEPTH = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  GRAPHQL_MAX_COMPLEXITY = 2000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION = 100;
+
+  get graphqlIde(): boolean {
+    return this.GRAPHQL_IDE === undefined ? this.NODE_ENV !== 'production' : this.GRAPHQL_IDE === 'true';
+  }
+
   get presenceSyncIsActivity(): boolean {
     return this.PRESENCE_SYNC_IS_ACTIVITY === undefined
       ? this.PRESENCE_POLICY === 'legacy'
@@ -203,7 +231,8 @@ export class ConfigError extends Error {
 
 /** Builds the validated configuration from an environment map; unknown keys are ignored. */
 export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
-  const known = [...Object.keys(new AppConfig()), 'PRESENCE_SYNC_IS_ACTIVITY', 'LEGACY_SUNSET', 'LEGACY_DEPRECATION_DATE'];
+  const optional = ['PRESENCE_SYNC_IS_ACTIVITY', 'LEGACY_SUNSET', 'LEGACY_DEPRECATION_DATE', 'GRAPHQL_IDE'];
+  const known = [...Object.keys(new AppConfig()), ...optional];
   const provided = Object.fromEntries(
     known.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),
   );

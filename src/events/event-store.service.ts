@@ -190,6 +190,26 @@ export class EventStore implements OnModuleInit {
     return new RoomState(events);
   }
 
+  /**
+   * Selected current state of many rooms in one query: the given types (any state key), plus
+   * the m.room.member event of `member` when given.
+   */
+  async currentStateOfRooms(roomIds: string[], types: string[], member?: string): Promise<Map<string, RoomState>> {
+    const byRoom = new Map<string, EventEntity[]>(roomIds.map((roomId) => [roomId, []]));
+    if (roomIds.length === 0) return new Map();
+    const query = this.events()
+      .createQueryBuilder('e')
+      .innerJoin(RoomStateEntity, 's', 's.stream_ordering = e.stream_ordering')
+      .where('s.room_id IN (:...roomIds)', { roomIds });
+    if (member) {
+      query.andWhere("(s.type IN (:...types) OR (s.type = 'm.room.member' AND s.state_key = :member))", { types, member });
+    } else {
+      query.andWhere('s.type IN (:...types)', { types });
+    }
+    for (const event of await query.getMany()) byRoom.get(event.roomId)?.push(event);
+    return new Map([...byRoom].map(([roomId, events]) => [roomId, new RoomState(events)]));
+  }
+
   /** The latest state event per (type, state_key) with stream position in (after, before). */
   async stateBetween(roomId: string, after: number, before: number): Promise<EventEntity[]> {
     return this.events()

@@ -1,17 +1,20 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessModule } from '../access/access.module.js';
+import { UserEntity } from '../accounts/user.entity.js';
 import { ProfilesModule } from '../profiles/profiles.module.js';
 import { DeviceActivityController, LegacyPresenceController } from './legacy/legacy-presence.controller.js';
 import { LegacyPresenceService } from './legacy/legacy-presence.service.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
+import { PresenceCommands } from './presence-commands.service.js';
+import { PresenceReader } from './presence-reader.service.js';
 import { PresenceService } from './presence.service.js';
 import { ProfileChangeReader } from './profile-change-reader.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([PresenceStateEntity]), ProfilesModule, AccessModule],
+  imports: [TypeOrmModule.forFeature([PresenceStateEntity, UserEntity]), ProfilesModule, AccessModule],
   controllers: [LegacyPresenceController, DeviceActivityController],
-  providers: [PresenceService, LegacyPresenceService, ProfileChangeReader],
-  exports: [PresenceService, LegacyPresenceService],
+  providers: [PresenceService, PresenceCommands, PresenceReader, LegacyPresenceService, ProfileChangeReader],
+  exports: [PresenceService, PresenceCommands, PresenceReader, LegacyPresenceService],
 })
 export class PresenceModule {}

@@ -84,6 +84,11 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     return this.policy.name;
   }
 
+  /** The timers and settings in force. */
+  get settingsSnapshot(): PresenceSettings {
+    return this.settings;
+  }
+
   /** Loads stored inputs and re-arms every user, so a user online at shutdown still times out. */
   async onModuleInit(): Promise<void> {
     const now = this.clock.now();

@@ -83,6 +83,26 @@ export class ProfileRoomService {
     return profileFieldsOf(await this.store.currentState(roomId), this.ids);
   }
 
+  /** The profile room of a user as the GraphQL API shows it. */
+  async summary(userId: string): Promise<{ roomId: string; userId: string; alias: string; privacy: ProfileVisibility; fields: Record<string, unknown> }> {
+    const roomId = await this.ensureProfileRoom(userId);
+    const state = await this.store.currentState(roomId);
+    const alias = state.content('m.room.canonical_alias')?.alias;
+    return {
+      roomId,
+      userId,
+      alias: typeof alias === 'string' ? alias : profileRoomAlias(parseUserId(userId)!.localpart, this.config.SERVER_NAME),
+      privacy: profileVisibilityOf(state, this.ids) ?? this.config.PROFILE_DEFAULT_VISIBILITY,
+      fields: profileFieldsOf(state, this.ids),
+    };
+  }
+
+  /** The owner of a profile room, or null when the room is not one. */
+  async ownerOf(roomId: string): Promise<string | null> {
+    const room = await this.store.room(roomId);
+    return room && this.ids.matches('profileRoomType', room.roomType) ? room.creator : null;
+  }
+
   async getVisibility(userId: string): Promise<ProfileVisibility> {
     const roomId = await this.ensureProfileRoom(userId);
     return profileVisibilityOf(await this.store.currentState(roomId), this.ids) ?? this.config.PROFILE_DEFAULT_VISIBILITY;

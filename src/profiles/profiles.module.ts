@@ -9,6 +9,6 @@ import { ProfileService } from './profile.service.js';
   imports: [TypeOrmModule.forFeature([UserEntity])],
   controllers: [ProfileController],
   providers: [ProfileRoomService, ProfileService],
-  exports: [ProfileRoomService],
+  exports: [ProfileRoomService, ProfileService],
 })
 export class ProfilesModule {}

@@ -17,12 +17,24 @@ interface FastifyLikeError {
 export class MatrixExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
-  constructor(private readonly routes: RouteRegistry) {}
+  constructor(
+    private readonly routes: RouteRegistry,
+    /** Paths that answer errors in another format (GraphQL over HTTP), by path. */
+    private readonly renderers: Record<string, (exception: unknown, reply: FastifyReply) => void> = {},
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
-    const request = host.switchToHttp().getRequest<FastifyRequest>();
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    this.handle(exception, host.switchToHttp().getRequest<FastifyRequest>(), host.switchToHttp().getResponse<FastifyReply>());
+  }
+
+  /** Answers a failed request; also installed as Fastify's error handler for errors raised outside Nest. */
+  handle(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
+    const render = this.renderers[request.url.split('?')[0]];
+    if (render) {
+      render(exception, reply);
+      return;
+    }
     const error = this.toMatrixError(exception, request);
     if (error.status === 429 && typeof error.extra.retry_after_ms === 'number') {
       reply.header('Retry-After', Math.ceil(error.extra.retry_after_ms / 1000));

@@ -51,6 +51,10 @@ export function toMatrixValidationError(errors: ValidationError[]): MatrixError 
 @Injectable()
 export class MatrixValidationPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'body' && metadata.data !== undefined) {
+      // A named argument: a GraphQL argument (Nest gives them the body's param type), typed by the schema.
+      return isPlainObject(value) ? this.validate(value, metadata.metatype) : value;
+    }
     if (metadata.type === 'body') {
       const body = value ?? {};
       if (!isPlainObject(body)) throw MatrixError.badJson('Request body must be a JSON object');

@@ -7,6 +7,9 @@
 export type PresenceState = 'online' | 'unavailable' | 'busy' | 'offline';
 export const PRESENCE_STATES: readonly PresenceState[] = ['online', 'unavailable', 'busy', 'offline'];
 
+/** The longest status text accepted, in bytes of UTF-8. */
+export const MAX_STATUS_MSG_BYTES = 1024;
+
 /** The manual layer: what the user chose by hand until they clear it (`online` clears it). */
 export type ManualState = 'busy' | 'unavailable';
 

@@ -6,8 +6,6 @@ import { DomainEventBus } from '../../common/event-bus.js';
 import { MatrixError } from '../../common/matrix-error.js';
 import { parseUserId } from '../../common/matrix-ids.js';
 import { MscIdentifiers } from '../../common/msc-identifiers.js';
-import { RateLimiter } from '../../common/rate-limiter.js';
-import { AppConfig } from '../../config/app-config.js';
 import { eventMatches, type EventFilter } from '../../events/event-filter.js';
 import type { EventEntity } from '../../events/event.entity.js';
 import { EventStore } from '../../events/event-store.service.js';
@@ -16,6 +14,7 @@ import { LegacyFlagsService } from '../../legacy/legacy-flags.service.js';
 import { ProfileRoomService } from '../../profiles/profile-room.service.js';
 import type { PresenceState } from '../core/presence-model.js';
 import { legacyPresenceContent, parseWirePresence } from '../presence-events.js';
+import { PresenceCommands } from '../presence-commands.service.js';
 import { PresenceService } from '../presence.service.js';
 import { ProfileChangeReader } from '../profile-change-reader.js';
 
@@ -34,11 +33,11 @@ export interface LegacyPresenceEvent {
 @Injectable()
 export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(LegacyPresenceService.name);
-  private readonly limiter: RateLimiter;
   private stopListening?: () => void;
 
   constructor(
     private readonly presence: PresenceService,
+    private readonly commands: PresenceCommands,
     private readonly access: RoomAccessService,
     private readonly flags: LegacyFlagsService,
     private readonly store: EventStore,
@@ -48,10 +47,7 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
     private readonly bus: DomainEventBus,
     private readonly clock: Clock,
     private readonly ids: MscIdentifiers,
-    config: AppConfig,
-  ) {
-    this.limiter = new RateLimiter(config.RATE_LIMIT_PRESENCE_PER_SECOND, config.RATE_LIMIT_PRESENCE_BURST);
-  }
+  ) {}
 
   onModuleInit(): void {
     this.stopListening = this.bus.on('room.events.persisted', ({ events }) => {
@@ -69,17 +65,13 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
   async setStatus(requester: Requester, userId: string, presence: string, statusMsg: string | null | undefined): Promise<void> {
     this.requireUserId(userId);
     if (requester.userId !== userId) throw MatrixError.forbidden("You cannot set another user's presence");
-    this.takeToken(requester.userId, true);
-    await this.presence.apply(userId, [
-      { kind: 'manual', deviceId: requester.deviceId, state: this.parseState(presence) },
-      { kind: 'status', statusMsg: statusMsg ?? null },
-    ]);
+    // The legacy PUT clears the status text when it carries none, as Synapse does.
+    await this.commands.setManual(requester, this.parseState(presence), statusMsg ?? null);
   }
 
   /** POST …/org.matrix.msc3032/presence/activity: an explicit report for the calling device. */
   async reportDeviceState(requester: Requester, state: string): Promise<void> {
-    this.takeToken(requester.userId, true);
-    await this.presence.apply(requester.userId, [{ kind: 'device-report', deviceId: requester.deviceId, state: this.parseState(state) }]);
+    await this.commands.reportDevice(requester, this.parseState(state));
   }
 
   /**
@@ -93,8 +85,7 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
     if (state !== 'online' && state !== 'unavailable' && state !== 'offline') {
       throw MatrixError.invalidParam('set_presence must be one of online, unavailable, offline');
     }
-    if (state === 'offline' || !this.takeToken(requester.userId, false)) return;
-    await this.presence.apply(requester.userId, [{ kind: 'sync', deviceId: requester.deviceId, state }]);
+    if (state !== 'offline') await this.commands.syncInput(requester, state);
   }
 
   /** GET /presence/{userId}/status: self always; others when they share a joined room or may peek the profile room. */
@@ -154,13 +145,5 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
 
   private requireUserId(userId: string): void {
     if (!parseUserId(userId)) throw MatrixError.invalidParam(`Invalid user ID ${JSON.stringify(userId)}`);
-  }
-
-  /** Takes a rate-limit token; when `strict`, running out is a 429, otherwise it returns false. */
-  private takeToken(userId: string, strict: boolean): boolean {
-    const retryAfterMs = this.limiter.take(userId, this.clock.now());
-    if (retryAfterMs === null) return true;
-    if (strict) throw MatrixError.limitExceeded(retryAfterMs);
-    return false;
   }
 }

@@ -8,8 +8,8 @@ import {
   type ValidatorConstraintInterface,
 } from 'class-validator';
 import { RejectUnknownKeys } from '../../../common/http/matrix-validation.pipe.js';
+import { MAX_STATUS_MSG_BYTES } from '../../core/presence-model.js';
 
-export const MAX_STATUS_MSG_BYTES = 1024;
 
 /** Presence values a client may send: the spec's, plus busy in both forms (MSC3026). */
 export const ACCEPTED_PRESENCE_VALUES = ['online', 'unavailable', 'offline', 'busy', 'org.matrix.msc3026.busy'] as const;

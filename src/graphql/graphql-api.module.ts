@@ -1,0 +1,82 @@
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
+import { Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { FastifyRequest } from 'fastify';
+import { GraphQLError } from 'graphql';
+import { PubSub } from 'graphql-subscriptions';
+import mercurius from 'mercurius';
+import { AccessModule } from '../access/access.module.js';
+import type { Requester } from '../auth/requester.js';
+import { AppConfig } from '../config/app-config.js';
+import { PresenceModule } from '../presence/presence.module.js';
+import { ProfilesModule } from '../profiles/profiles.module.js';
+import { formatGraphQLError } from './graphql-errors.js';
+import { GraphqlContextFactory } from './graphql-context.js';
+import { GraphqlWsServer, GRAPHQL_PATH } from './graphql-ws.server.js';
+import { assertComplexity, depthLimit } from './limits.js';
+import { LiveEventsBridge } from './live-events.bridge.js';
+import { LiveSubscriptions } from './live-subscriptions.service.js';
+import { PresenceResolver } from './presence.resolver.js';
+import { ProfileRoomResolver } from './profile-room.resolver.js';
+import { PUB_SUB } from './pubsub.js';
+
+/** Builds the context; lives in its own module so the GraphQL driver's factory can inject it. */
+@Module({
+  imports: [PresenceModule],
+  providers: [GraphqlContextFactory],
+  exports: [GraphqlContextFactory],
+})
+class GraphqlContextModule {}
+
+/**
+ * The GraphQL API at /graphql: queries and mutations over HTTP (Mercurius on Fastify, schema
+ * built code-first), subscriptions over WebSocket (graphql-ws).
+ */
+@Module({
+  imports: [
+    GraphqlContextModule,
+    PresenceModule,
+    ProfilesModule,
+    AccessModule,
+    GraphQLModule.forRootAsync<MercuriusDriverConfig>({
+      driver: MercuriusDriver,
+      imports: [GraphqlContextModule],
+      inject: [AppConfig, GraphqlContextFactory],
+      useFactory: (config: AppConfig, contexts: GraphqlContextFactory) => ({
+        autoSchemaFile: true,
+        sortSchema: true,
+        path: GRAPHQL_PATH,
+        graphiql: config.graphqlIde,
+        subscription: false,
+        // Errors thrown before execution reach the application's filter, which renders them for GraphQL.
+        errorHandler: false,
+        context: (request: FastifyRequest) => contexts.create((request as FastifyRequest & { requester?: Requester }).requester),
+        // Depth is checked with the parse (and cached with it); complexity needs the variables.
+        validationRules: [depthLimit(config.GRAPHQL_MAX_DEPTH)],
+        hooks: {
+          preExecution: (schema, document, _context, variables) => {
+            assertComplexity(schema, document, variables as Record<string, unknown> | undefined, config.GRAPHQL_MAX_COMPLEXITY);
+          },
+        },
+        errorFormatter: (execution, context) => {
+          const { statusCode } = mercurius.defaultErrorFormatter(execution, context);
+          // Mercurius wraps validation failures in one error holding the real ones.
+          const errors = execution.errors.flatMap((error) => {
+            const inner = (error.originalError as { errors?: unknown } | undefined)?.errors;
+            return Array.isArray(inner) ? inner.map((one) => (one instanceof GraphQLError ? one : new GraphQLError(String((one as Error).message)))) : [error];
+          });
+          return { statusCode, response: { data: execution.data ?? null, errors: errors.map(formatGraphQLError) } };
+        },
+      }),
+    }),
+  ],
+  providers: [
+    { provide: PUB_SUB, useFactory: () => new PubSub() },
+    PresenceResolver,
+    ProfileRoomResolver,
+    LiveSubscriptions,
+    LiveEventsBridge,
+    GraphqlWsServer,
+  ],
+})
+export class GraphqlApiModule {}

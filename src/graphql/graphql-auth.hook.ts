@@ -1,0 +1,25 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { extractAccessToken } from '../auth/access-token.js';
+import type { Requester } from '../auth/requester.js';
+import type { SessionsService } from '../auth/sessions.service.js';
+import { GRAPHQL_PATH } from './graphql-ws.server.js';
+
+/**
+ * Authenticates GraphQL over HTTP before Mercurius runs: every operation needs an access token
+ * (Authorization header or access_token parameter); a missing or unknown one is a 401 with a
+ * GraphQL errors body.
+ */
+export function registerGraphqlAuth(fastify: FastifyInstance, sessions: SessionsService): void {
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.url.split('?')[0] !== GRAPHQL_PATH || (request.method !== 'GET' && request.method !== 'POST')) return;
+    const token = extractAccessToken(request.headers.authorization, request.query as Record<string, unknown>);
+    const requester = token ? await sessions.authenticate(token) : null;
+    if (!requester) {
+      const errcode = token ? 'M_UNKNOWN_TOKEN' : 'M_MISSING_TOKEN';
+      const message = token ? 'Unrecognised access token' : 'Missing access token';
+      await reply.status(401).send({ data: null, errors: [{ message, extensions: { code: 'UNAUTHENTICATED', errcode } }] });
+      return;
+    }
+    (request as FastifyRequest & { requester?: Requester }).requester = requester;
+  });
+}

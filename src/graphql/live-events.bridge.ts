@@ -1,0 +1,49 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { DomainEventBus } from '../common/event-bus.js';
+import { MscIdentifiers } from '../common/msc-identifiers.js';
+import type { EventEntity } from '../events/event.entity.js';
+import { ProfileRoomService } from '../profiles/profile-room.service.js';
+import { PUB_SUB, TRIGGERS, type LivePubSub, type PresenceChangedPayload, type RoomStatePayload } from './pubsub.js';
+
+/**
+ * Carries committed room events onto the pub/sub engine: state events per room (for
+ * profileRoomEvents), and presence/status/profile/privacy changes per owner (for presenceChanged).
+ */
+@Injectable()
+export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
+  private stop?: () => void;
+  private readonly presenceTypes: string[];
+
+  constructor(
+    @Inject(PUB_SUB) private readonly pubsub: LivePubSub,
+    private readonly bus: DomainEventBus,
+    private readonly profileRooms: ProfileRoomService,
+    ids: MscIdentifiers,
+  ) {
+    this.presenceTypes = (['presence', 'status', 'profileField', 'profilePrivacy'] as const).flatMap((name) => ids.both(name));
+  }
+
+  onModuleInit(): void {
+    this.stop = this.bus.on('room.events.persisted', ({ events }) => void this.forward(events));
+  }
+
+  onModuleDestroy(): void {
+    this.stop?.();
+  }
+
+  private async forward(events: EventEntity[]): Promise<void> {
+    const latestByRoom = new Map<string, number>();
+    const owners = new Set<string>();
+    for (const event of events) {
+      if (event.stateKey === null) continue;
+      latestByRoom.set(event.roomId, event.streamOrdering);
+      if (this.presenceTypes.includes(event.type) && (await this.profileRooms.isProfileRoomOf(event.sender, event.roomId))) {
+        owners.add(event.sender);
+      }
+    }
+    for (const [roomId, streamOrdering] of latestByRoom) {
+      await this.pubsub.publish(TRIGGERS.roomState, { roomId, streamOrdering } satisfies RoomStatePayload);
+    }
+    for (const userId of owners) await this.pubsub.publish(TRIGGERS.presenceChanged, { userId } satisfies PresenceChangedPayload);
+  }
+}

@@ -1,0 +1,27 @@
+import { PubSub } from 'graphql-subscriptions';
+
+/**
+ * The pub/sub engine live GraphQL subscriptions listen on. In-process today; a Redis engine
+ * with the same interface (graphql-redis-subscriptions) can be bound to this token instead,
+ * without touching resolvers.
+ */
+export const PUB_SUB = Symbol('PUB_SUB');
+
+export type LivePubSub = Pick<PubSub, 'publish' | 'asyncIterableIterator'>;
+
+/** Triggers and their payloads. Payloads only say what changed; subscribers read the rest. */
+export const TRIGGERS = {
+  /** A user's presence, status or profile (or its privacy) changed. */
+  presenceChanged: 'presenceChanged',
+  /** New state events were stored in a room, up to a stream position. */
+  roomState: 'roomState',
+} as const;
+
+export interface PresenceChangedPayload {
+  userId: string;
+}
+
+export interface RoomStatePayload {
+  roomId: string;
+  streamOrdering: number;
+}
