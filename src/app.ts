@@ -8,7 +8,7 @@ import { MatrixExceptionFilter } from './common/http/matrix-exception.filter.js'
 import { MatrixValidationPipe } from './common/http/matrix-validation.pipe.js';
 import { RouteRegistry } from './common/http/route-registry.js';
 import type { AppConfig } from './config/app-config.js';
-import { registerGraphqlAuth } from './graphql/graphql-auth.hook.js';
+import { registerGraphqlAuth, registerGraphqlErrorPathFix } from './graphql/graphql-auth.hook.js';
 import { renderGraphqlHttpError } from './graphql/graphql-errors.js';
 import { GRAPHQL_PATH } from './graphql/graphql-ws.server.js';
 
@@ -48,6 +48,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bodyParser: false,
   });
   registerGraphqlAuth(fastify, app.get(SessionsService));
+  registerGraphqlErrorPathFix(fastify);
   app.useGlobalFilters(filter);
   app.useGlobalPipes(new MatrixValidationPipe());
   app.enableShutdownHooks();

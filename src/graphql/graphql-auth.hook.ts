@@ -23,3 +23,18 @@ export function registerGraphqlAuth(fastify: FastifyInstance, sessions: Sessions
     (request as FastifyRequest & { requester?: Requester }).requester = requester;
   });
 }
+
+/**
+ * Mercurius serialises error paths with a schema that makes every segment a string; the GraphQL
+ * spec has list indices as integers. Responses holding an error path are put right here.
+ */
+export function registerGraphqlErrorPathFix(fastify: FastifyInstance): void {
+  fastify.addHook('onSend', async (request, _reply, payload) => {
+    if (request.url.split('?')[0] !== GRAPHQL_PATH || typeof payload !== 'string' || !payload.includes('"path":[')) return payload;
+    const body = JSON.parse(payload) as { errors?: Array<{ path?: Array<string | number> }> };
+    for (const error of body.errors ?? []) {
+      error.path = error.path?.map((segment) => (typeof segment === 'string' && /^\d+$/.test(segment) ? Number(segment) : segment));
+    }
+    return JSON.stringify(body);
+  });
+}
