@@ -1,5 +1,5 @@
 import type { PresenceInput, PresenceInputs, PresencePolicy, PresenceSettings } from './presence-model.js';
-import { applyActivity, applyDeviceState, applyStatus, evaluateLayers, markActive, touchDevice, withDevice } from './presence-rules.js';
+import { applyAutomatic, evaluateLayers, markActive, touchDevice, withDevice } from './presence-rules.js';
 
 /**
  * MSC3032 (PRODUCT.md section 5): a manual layer the user sets by hand, above automatic
@@ -9,15 +9,9 @@ export const msc3032Policy: PresencePolicy = {
   name: 'msc3032',
 
   apply(inputs: PresenceInputs, input: PresenceInput, now: number, settings: PresenceSettings): PresenceInputs {
+    const automatic = applyAutomatic(inputs, input, now, settings);
+    if (automatic) return automatic;
     switch (input.kind) {
-      case 'sync':
-        return applyDeviceState(inputs, input.deviceId, input.state, now, settings, { fromSync: true });
-      case 'device-report':
-        return applyDeviceState(inputs, input.deviceId, input.state, now, settings, { fromSync: false });
-      case 'activity':
-        return applyActivity(inputs, input.deviceId, now, settings);
-      case 'status':
-        return applyStatus(inputs, input.statusMsg);
       case 'clear-manual':
         return { ...inputs, manual: null, appearOffline: null };
       case 'appear-offline':
@@ -27,6 +21,8 @@ export const msc3032Policy: PresencePolicy = {
         };
       case 'manual':
         return applyManual(inputs, input, now, settings);
+      default:
+        return inputs;
     }
   },
 

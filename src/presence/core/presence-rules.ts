@@ -1,6 +1,7 @@
 import type {
   DeviceInputs,
   PresenceEvaluation,
+  PresenceInput,
   PresenceInputs,
   PresenceSettings,
   PresenceState,
@@ -154,4 +155,28 @@ export function applyActivity(inputs: PresenceInputs, deviceId: string, now: num
 
 export function applyStatus(inputs: PresenceInputs, statusMsg: string | null): PresenceInputs {
   return { ...inputs, statusMsg: normaliseStatus(statusMsg) };
+}
+
+/**
+ * The inputs both policies treat alike: device reports, syncs, activity and status text. Returns
+ * null for the inputs a policy decides itself (the manual layer and appear-offline).
+ */
+export function applyAutomatic(
+  inputs: PresenceInputs,
+  input: PresenceInput,
+  now: number,
+  settings: PresenceSettings,
+): PresenceInputs | null {
+  switch (input.kind) {
+    case 'sync':
+      return applyDeviceState(inputs, input.deviceId, input.state, now, settings, { fromSync: true });
+    case 'device-report':
+      return applyDeviceState(inputs, input.deviceId, input.state, now, settings, { fromSync: false });
+    case 'activity':
+      return applyActivity(inputs, input.deviceId, now, settings);
+    case 'status':
+      return applyStatus(inputs, input.statusMsg);
+    default:
+      return null;
+  }
 }
