@@ -110,6 +110,8 @@ describe('GraphQL API', () => {
       const stranger = await register();
       response = await gql(stranger, `query($id: ID!) { profileRoomState(roomId: $id, types: ["m.profile"]) { type stateKey content sender } }`, { id: room.roomId });
       expect(response.data!.profileRoomState).toEqual([{ type: 'm.profile', stateKey: 'displayname', content: { value: 'Alice G.' }, sender: alice.userId }]);
+      response = await gql(alice, `{ profileRoom(userId: "${alice.userId}") { stateEvents(types: ["m.profile.privacy"]) { content } } }`);
+      expect(response.data!.profileRoom.stateEvents).toEqual([{ content: { visibility: 'public' } }]);
       response = await gql(alice, 'mutation { setProfileField(field: "displayname", value: null) { fields } }');
       expect(response.data!.setProfileField.fields.displayname).toBeUndefined();
     });
@@ -152,6 +154,8 @@ describe('GraphQL API', () => {
       await gql(alice, 'mutation { setStatus(statusMsg: "kept") { statusMsg } }');
       const response = await gql(alice, 'mutation($s: String) { setStatus(statusMsg: $s) { statusMsg } }', { s: 'x'.repeat(1025) });
       expect(response.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', errcode: 'M_INVALID_PARAM' });
+      const field = await gql(alice, 'mutation { setProfileField(field: "has space", value: 1) { roomId } }');
+      expect(field.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', errcode: 'M_INVALID_PARAM' });
       const device = await gql(alice, 'mutation { reportDeviceActivity(deviceId: "NOTMINE", state: ONLINE) { state } }');
       expect(device.errors![0].extensions!.code).toBe('NOT_FOUND');
       expect((await gql(alice, '{ me { presence { statusMsg } } }')).data!.me.presence.statusMsg).toBe('kept');

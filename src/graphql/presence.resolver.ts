@@ -9,6 +9,7 @@ import { PresenceLoader, Viewer, type GraphqlContext } from './graphql-context.j
 import { MAX_PRESENCE_USERS, LiveSubscriptions } from './live-subscriptions.service.js';
 import { toDevicePresence, toPresence } from './mappers.js';
 import { Me } from './models/me.model.js';
+import { ReportDeviceActivityArgs, SetManualPresenceArgs, SetStatusArgs } from './models/presence.args.js';
 import { Presence, PresenceStateValue } from './models/presence.model.js';
 
 /** Presence over GraphQL: the same services as the REST endpoints, no rules of its own. */
@@ -54,8 +55,7 @@ export class PresenceResolver {
   async setManualPresence(
     @Viewer() viewer: Requester,
     @PresenceLoader() loader: GraphqlContext['presence'],
-    @Args('state', { type: () => PresenceStateValue }) state: PresenceStateValue,
-    @Args('statusMsg', { type: () => String, nullable: true }) statusMsg?: string | null,
+    @Args() { state, statusMsg }: SetManualPresenceArgs,
   ): Promise<Presence> {
     await this.commands.setManual(viewer, state, statusMsg);
     return this.own(viewer, loader);
@@ -74,11 +74,7 @@ export class PresenceResolver {
   }
 
   @Mutation(() => Presence, { description: 'Sets the status text (m.status); null or empty clears it.' })
-  async setStatus(
-    @Viewer() viewer: Requester,
-    @PresenceLoader() loader: GraphqlContext['presence'],
-    @Args('statusMsg', { type: () => String, nullable: true }) statusMsg: string | null,
-  ): Promise<Presence> {
+  async setStatus(@Viewer() viewer: Requester, @PresenceLoader() loader: GraphqlContext['presence'], @Args() { statusMsg }: SetStatusArgs): Promise<Presence> {
     await this.commands.setStatus(viewer, statusMsg ?? null);
     return this.own(viewer, loader);
   }
@@ -87,8 +83,7 @@ export class PresenceResolver {
   async reportDeviceActivity(
     @Viewer() viewer: Requester,
     @PresenceLoader() loader: GraphqlContext['presence'],
-    @Args('state', { type: () => PresenceStateValue }) state: PresenceStateValue,
-    @Args('deviceId', { type: () => ID, nullable: true }) deviceId?: string | null,
+    @Args() { state, deviceId }: ReportDeviceActivityArgs,
   ): Promise<Presence> {
     await this.commands.reportDevice(viewer, state, deviceId ?? undefined);
     return this.own(viewer, loader);

@@ -1,4 +1,4 @@
-import { Args, ID, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
 import { RoomAccessService } from '../access/room-access.service.js';
 import type { Requester } from '../auth/requester.js';
 import { MatrixError } from '../common/matrix-error.js';
@@ -6,9 +6,9 @@ import { EventStore } from '../events/event-store.service.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import { ProfileService } from '../profiles/profile.service.js';
 import { Viewer } from './graphql-context.js';
-import { JsonScalar } from './json.scalar.js';
 import { LiveSubscriptions } from './live-subscriptions.service.js';
 import { toStateEvent } from './mappers.js';
+import { SetProfileFieldArgs } from './models/presence.args.js';
 import { ProfileRoom, ProfileRoomEvent, ProfileVisibilityValue, StateEvent } from './models/profile-room.model.js';
 
 /** Profile rooms over GraphQL, with the same access rule as peeking. */
@@ -37,20 +37,11 @@ export class ProfileRoomResolver {
   ): Promise<StateEvent[]> {
     await this.access.assertMayRead(viewer.userId, roomId);
     if (!(await this.profileRooms.ownerOf(roomId))) throw MatrixError.invalidParam(`${roomId} is not a profile room`);
-    const state = await this.store.currentState(roomId);
-    return state
-      .events()
-      .filter((event) => !types || types.includes(event.type))
-      .sort((a, b) => a.streamOrdering - b.streamOrdering)
-      .map(toStateEvent);
+    return this.stateEvents(Object.assign(new ProfileRoom(), { roomId }), types);
   }
 
   @Mutation(() => ProfileRoom, { description: 'Sets one profile field (displayname, avatar_url or any other); null removes it.' })
-  async setProfileField(
-    @Viewer() viewer: Requester,
-    @Args('field') field: string,
-    @Args('value', { type: () => JsonScalar, nullable: true }) value: unknown,
-  ): Promise<ProfileRoom> {
+  async setProfileField(@Viewer() viewer: Requester, @Args() { field, value }: SetProfileFieldArgs): Promise<ProfileRoom> {
     if (value === null || value === undefined) await this.profiles.deleteField(viewer, viewer.userId, field);
     else await this.profiles.setField(viewer, viewer.userId, field, { [field]: value });
     return this.summary(viewer.userId);
@@ -76,6 +67,20 @@ export class ProfileRoomResolver {
     @Args('since', { type: () => String, nullable: true }) since?: string | null,
   ) {
     return this.live.profileRoomEvents(viewer, { userId: userId ?? undefined, roomId: roomId ?? undefined }, since ?? undefined);
+  }
+
+  @ResolveField(() => [StateEvent], { description: 'The room\'s current state events, optionally only some types.' })
+  async stateEvents(
+    @Parent() room: ProfileRoom,
+    @Args('types', { type: () => [String], nullable: true }) types?: string[] | null,
+  ): Promise<StateEvent[]> {
+    // The parent field already checked that the viewer may read this room.
+    const state = await this.store.currentState(room.roomId);
+    return state
+      .events()
+      .filter((event) => !types || types.includes(event.type))
+      .sort((a, b) => a.streamOrdering - b.streamOrdering)
+      .map(toStateEvent);
   }
 
   private async summary(userId: string): Promise<ProfileRoom> {
