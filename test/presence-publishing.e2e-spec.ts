@@ -112,6 +112,20 @@ describe('presence timers', () => {
     });
   });
 
+  it('keeps a device online through a long-poll longer than the sync timeout', async () => {
+    await withServer({ PRESENCE_SYNC_ONLINE_TIMEOUT_MS: '1000' }, async (server) => {
+      const [alice, bob] = await roomMates(server);
+      const { next_batch: since } = await alice.sync({ set_presence: 'offline' });
+      const polling = alice.sync({ since, timeout: 5000 });
+      // Three sync timeouts into the poll, alice's device is still connected.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect((await bob.ok('GET', `/presence/${enc(alice.userId)}/status`)).presence).toBe('online');
+      await polling;
+      const { next_batch: later } = await bob.sync({ set_presence: 'offline' });
+      await syncUntilPresence(bob, later, alice.userId, (content) => content.presence === 'offline');
+    });
+  });
+
   it('goes unavailable after the idle timeout while still syncing, and online again on activity', async () => {
     await withServer({ PRESENCE_IDLE_TIMEOUT_MS: '1000' }, async (server) => {
       const [alice, bob, roomId] = await roomMates(server);

@@ -61,10 +61,19 @@ export class PresenceCommands {
     await this.run(requester, [{ kind: 'device-report', deviceId, state }]);
   }
 
-  /** A /sync's set_presence: dropped silently over the rate limit, as the sync itself goes on. */
-  async syncInput(requester: Requester, state: 'online' | 'unavailable'): Promise<void> {
-    if (this.limiter.take(requester.userId, this.clock.now()) !== null) return;
+  /**
+   * A /sync's set_presence as it starts: dropped silently over the rate limit, as the sync itself
+   * goes on. Returns whether it counted, in which case `syncEnded` must follow.
+   */
+  async syncStarted(requester: Requester, state: 'online' | 'unavailable'): Promise<boolean> {
+    if (!this.presence.tracking || this.limiter.take(requester.userId, this.clock.now()) !== null) return false;
     await this.presence.apply(requester.userId, [{ kind: 'sync', deviceId: requester.deviceId, state }]);
+    return true;
+  }
+
+  /** The /sync has returned: the device's sync timeout counts from now. */
+  async syncEnded(requester: Requester): Promise<void> {
+    await this.presence.apply(requester.userId, [{ kind: 'sync-end', deviceId: requester.deviceId }]);
   }
 
   private async run(requester: Requester, inputs: PresenceInput[]): Promise<void> {

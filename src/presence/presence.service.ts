@@ -17,7 +17,7 @@ import {
   type PresenceView,
 } from './core/presence-model.js';
 import { PRESENCE_POLICIES } from './core/policies.js';
-import { sameView } from './core/presence-rules.js';
+import { publicationEvents, sameView } from './core/presence-rules.js';
 import { presenceEventContent, statusEventContent } from './presence-events.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
 import { fromRow, toRow, type TrackedPresence } from './presence-state.mapper.js';
@@ -96,6 +96,14 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     if (!this.enabled) return;
     for (const row of await this.rows.find()) {
       const tracked = fromRow(row);
+      // Syncs in flight at shutdown were cut off; those devices get a full sync timeout to come back.
+      if (tracked.inputs.devices.some((device) => (device.syncing ?? 0) > 0)) {
+        tracked.inputs = {
+          ...tracked.inputs,
+          devices: tracked.inputs.devices.map((device) => ((device.syncing ?? 0) > 0 ? { ...device, syncing: 0, lastSeenTs: now } : device)),
+        };
+        this.dirty.add(row.userId);
+      }
       this.users.set(row.userId, tracked);
       const evaluation = this.evaluate(tracked, now);
       // A change that happened while the server was down is published at the first tick.
@@ -214,11 +222,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async writePublication(tx: RoomWriteTransaction, roomId: string, { userId, view, previous }: Publication): Promise<void> {
-    if (!previous || previous.presence !== view.presence || previous.currentlyActive !== view.currentlyActive) {
-      await tx.append({ roomId, type: this.ids.write('presence'), stateKey: '', sender: userId, content: presenceEventContent(view, this.ids) });
-    }
-    if ((previous?.statusMsg ?? null) !== view.statusMsg) {
-      await tx.append({ roomId, type: this.ids.write('status'), stateKey: '', sender: userId, content: statusEventContent(view.statusMsg) });
+    for (const kind of publicationEvents(previous, view)) {
+      const content = kind === 'presence' ? presenceEventContent(view, this.ids) : statusEventContent(view.statusMsg);
+      await tx.append({ roomId, type: this.ids.write(kind), stateKey: '', sender: userId, content });
     }
   }
 

@@ -65,7 +65,22 @@ export class SyncService {
     const timeout = parseTimeout(request.timeout);
     const fullState = parseBoolean(request.full_state, 'full_state');
     const filter = await this.filters.resolve(requester, request.filter);
-    await this.legacyPresence.syncInput(requester, request.set_presence);
+    const counted = await this.legacyPresence.syncStarted(requester, request.set_presence);
+    try {
+      return await this.poll(requester, since, timeout, fullState, filter, signal);
+    } finally {
+      if (counted) await this.legacyPresence.syncEnded(requester);
+    }
+  }
+
+  private async poll(
+    requester: Requester,
+    since: StreamToken | null,
+    timeout: number,
+    fullState: boolean,
+    filter: SyncFilter,
+    signal: AbortSignal | undefined,
+  ): Promise<SyncResponse> {
     const deadline = this.clock.now() + timeout;
     for (;;) {
       const peeks = await this.peeks.refresh(requester.userId);

@@ -1,7 +1,11 @@
 import { msc3032Policy } from './msc3032.policy.js';
 import { DEFAULT_SETTINGS, PresenceScenario } from './presence-scenario.js';
 
-const sync = (deviceId: string, state: 'online' | 'unavailable' = 'online') => ({ kind: 'sync' as const, deviceId, state });
+/** A /sync that returns at once (timeout=0): it starts and ends. */
+const sync = (deviceId: string, state: 'online' | 'unavailable' = 'online') => [
+  { kind: 'sync' as const, deviceId, state },
+  { kind: 'sync-end' as const, deviceId },
+];
 const manual = (deviceId: string, state: 'online' | 'unavailable' | 'busy' | 'offline') => ({ kind: 'manual' as const, deviceId, state });
 const report = (deviceId: string, state: 'online' | 'unavailable' | 'busy' | 'offline') => ({ kind: 'device-report' as const, deviceId, state });
 
@@ -18,27 +22,27 @@ describe('msc3032 policy', () => {
   });
 
   it('goes online on a first sync, which counts as activity', () => {
-    scenario.apply(sync('A'));
+    scenario.apply(...sync('A'));
     expect(scenario.others).toMatchObject({ presence: 'online', currentlyActive: true, lastActiveTs: scenario.now });
   });
 
   describe('several devices', () => {
     it('never flip-flops between an online and an unavailable device, whatever the order of their syncs', () => {
-      scenario.apply(sync('laptop'), sync('phone', 'unavailable'));
+      scenario.apply(...sync('laptop'), ...sync('phone', 'unavailable'));
       const seen = new Set<string>();
       for (let round = 0; round < 10; round += 1) {
-        scenario.advance(5_000).apply(sync('phone', 'unavailable'));
+        scenario.advance(5_000).apply(...sync('phone', 'unavailable'));
         seen.add(scenario.others.presence);
-        scenario.advance(5_000).apply(sync('laptop'));
+        scenario.advance(5_000).apply(...sync('laptop'));
         seen.add(scenario.others.presence);
       }
       expect([...seen]).toEqual(['online']);
     });
 
     it('lets busy on one device win over online on another', () => {
-      scenario.apply(sync('laptop'), report('phone', 'busy'));
+      scenario.apply(...sync('laptop'), report('phone', 'busy'));
       expect(scenario.others.presence).toBe('busy');
-      scenario.advance(1_000).apply(sync('laptop'));
+      scenario.advance(1_000).apply(...sync('laptop'));
       expect(scenario.others.presence).toBe('busy');
     });
 
@@ -51,7 +55,7 @@ describe('msc3032 policy', () => {
 
   describe('the manual layer', () => {
     it('holds a manual busy across syncs until cleared with online', () => {
-      scenario.apply(sync('A'), manual('A', 'busy'));
+      scenario.apply(...sync('A'), manual('A', 'busy'));
       scenario.syncFor('A', 'online', 600_000);
       expect(scenario.others.presence).toBe('busy');
       scenario.apply(manual('A', 'online'));
@@ -59,7 +63,7 @@ describe('msc3032 policy', () => {
     });
 
     it('holds a manual unavailable over an online device', () => {
-      scenario.apply(sync('A'), manual('A', 'unavailable'));
+      scenario.apply(...sync('A'), manual('A', 'unavailable'));
       scenario.syncFor('A', 'online', 60_000);
       expect(scenario.others.presence).toBe('unavailable');
     });
@@ -74,29 +78,29 @@ describe('msc3032 policy', () => {
     });
 
     it('is offline once no device is live, whatever was chosen by hand, and the choice returns with a device', () => {
-      scenario.apply(sync('A'), manual('A', 'busy'));
+      scenario.apply(...sync('A'), manual('A', 'busy'));
       scenario.advance(DEFAULT_SETTINGS.syncOnlineTimeoutMs);
       expect(scenario.others.presence).toBe('offline');
-      scenario.apply(sync('A'));
+      scenario.apply(...sync('A'));
       expect(scenario.others.presence).toBe('busy');
     });
 
     it('does not count a PUT of unavailable or offline as activity', () => {
-      scenario.apply(sync('A'));
+      scenario.apply(...sync('A'));
       const active = scenario.others.lastActiveTs;
       scenario.advance(10_000).apply(manual('A', 'unavailable'), manual('A', 'offline'));
       expect(scenario.self.lastActiveTs).toBe(active);
     });
 
     it('counts a PUT of online as activity', () => {
-      scenario.apply(sync('A')).advance(120_000).apply(manual('A', 'online'));
+      scenario.apply(...sync('A')).advance(120_000).apply(manual('A', 'online'));
       expect(scenario.others).toMatchObject({ lastActiveTs: scenario.now, currentlyActive: true });
     });
   });
 
   describe('appear offline', () => {
     it('shows offline to others and the truth to the user, even with another device online', () => {
-      scenario.apply(sync('laptop'), manual('laptop', 'offline'), sync('phone'));
+      scenario.apply(...sync('laptop'), manual('laptop', 'offline'), ...sync('phone'));
       expect(scenario.others).toMatchObject({ presence: 'offline', currentlyActive: false });
       expect(scenario.self.presence).toBe('online');
       scenario.syncFor('phone', 'online', 60_000);
@@ -104,7 +108,7 @@ describe('msc3032 policy', () => {
     });
 
     it('does not leak activity while hidden', () => {
-      scenario.apply(sync('A'), manual('A', 'offline'));
+      scenario.apply(...sync('A'), manual('A', 'offline'));
       const hiddenAt = scenario.others.lastActiveTs;
       scenario.advance(90_000).apply({ kind: 'activity', deviceId: 'A' });
       expect(scenario.others.lastActiveTs).toBe(hiddenAt);
@@ -112,7 +116,7 @@ describe('msc3032 policy', () => {
     });
 
     it('ends with online, or with the explicit switch', () => {
-      scenario.apply(sync('A'), manual('A', 'offline'), manual('A', 'online'));
+      scenario.apply(...sync('A'), manual('A', 'offline'), manual('A', 'online'));
       expect(scenario.others.presence).toBe('online');
       scenario.apply({ kind: 'appear-offline', enabled: true });
       expect(scenario.others.presence).toBe('offline');
@@ -121,7 +125,7 @@ describe('msc3032 policy', () => {
     });
 
     it('keeps a manual busy beneath appear-offline', () => {
-      scenario.apply(sync('A'), manual('A', 'busy'), { kind: 'appear-offline', enabled: true });
+      scenario.apply(...sync('A'), manual('A', 'busy'), { kind: 'appear-offline', enabled: true });
       expect(scenario.self.presence).toBe('busy');
       scenario.apply({ kind: 'appear-offline', enabled: false });
       expect(scenario.others.presence).toBe('busy');
@@ -130,7 +134,7 @@ describe('msc3032 policy', () => {
 
   describe('timers', () => {
     it('goes unavailable after the idle timeout with no activity, even while syncing', () => {
-      scenario.apply(sync('A'));
+      scenario.apply(...sync('A'));
       scenario.syncFor('A', 'online', DEFAULT_SETTINGS.idleTimeoutMs - 1_000);
       expect(scenario.others.presence).toBe('online');
       scenario.syncFor('A', 'online', 1_000);
@@ -138,7 +142,7 @@ describe('msc3032 policy', () => {
     });
 
     it('wakes an idle device on proactive activity', () => {
-      scenario.apply(sync('A'));
+      scenario.apply(...sync('A'));
       scenario.syncFor('A', 'online', 400_000);
       expect(scenario.others.presence).toBe('unavailable');
       scenario.apply({ kind: 'activity', deviceId: 'A' });
@@ -146,14 +150,35 @@ describe('msc3032 policy', () => {
     });
 
     it('wakes a device that reported unavailable on proactive activity', () => {
-      scenario.apply(sync('A', 'unavailable'));
+      scenario.apply(...sync('A', 'unavailable'));
       expect(scenario.others.presence).toBe('unavailable');
       scenario.apply({ kind: 'activity', deviceId: 'A' });
       expect(scenario.others.presence).toBe('online');
     });
 
+    it('stays live through a long-poll longer than the sync timeout, timing out only after it ends', () => {
+      scenario.apply({ kind: 'sync', deviceId: 'A', state: 'online' }).advance(DEFAULT_SETTINGS.syncOnlineTimeoutMs * 3);
+      expect(scenario.others.presence).not.toBe('offline');
+      scenario.apply({ kind: 'sync-end', deviceId: 'A' }).advance(DEFAULT_SETTINGS.syncOnlineTimeoutMs - 1);
+      expect(scenario.others.presence).not.toBe('offline');
+      scenario.advance(1);
+      expect(scenario.others.presence).toBe('offline');
+    });
+
+    it('never flaps offline between back-to-back long-polls as long as the sync timeout', () => {
+      scenario.apply({ kind: 'sync', deviceId: 'A', state: 'online' });
+      const seen = new Set<string>();
+      for (let poll = 0; poll < 10; poll += 1) {
+        scenario.advance(DEFAULT_SETTINGS.syncOnlineTimeoutMs).apply({ kind: 'sync-end', deviceId: 'A' });
+        seen.add(scenario.others.presence);
+        scenario.apply({ kind: 'sync', deviceId: 'A', state: 'online' });
+        seen.add(scenario.others.presence);
+      }
+      expect(seen.has('offline')).toBe(false);
+    });
+
     it('goes offline after the sync timeout without requests', () => {
-      scenario.apply(sync('A')).advance(DEFAULT_SETTINGS.syncOnlineTimeoutMs - 1);
+      scenario.apply(...sync('A')).advance(DEFAULT_SETTINGS.syncOnlineTimeoutMs - 1);
       expect(scenario.others.presence).toBe('online');
       scenario.advance(1);
       expect(scenario.others.presence).toBe('offline');
@@ -168,24 +193,24 @@ describe('msc3032 policy', () => {
     });
 
     it('flips currently_active after the last-active granularity', () => {
-      scenario.apply(sync('A')).syncFor('A', 'online', DEFAULT_SETTINGS.lastActiveGranularityMs - 1);
+      scenario.apply(...sync('A')).syncFor('A', 'online', DEFAULT_SETTINGS.lastActiveGranularityMs - 1);
       expect(scenario.others.currentlyActive).toBe(true);
       scenario.advance(1);
       expect(scenario.others).toMatchObject({ presence: 'online', currentlyActive: false });
     });
 
     it('says when the answer next changes by itself', () => {
-      scenario.apply(sync('A'));
+      scenario.apply(...sync('A'));
       const start = scenario.now;
       expect(scenario.evaluation.nextChangeAt).toBe(start + DEFAULT_SETTINGS.syncOnlineTimeoutMs);
-      scenario.advance(20_000).apply(sync('A'));
+      scenario.advance(20_000).apply(...sync('A'));
       expect(scenario.evaluation.nextChangeAt).toBe(start + 20_000 + DEFAULT_SETTINGS.syncOnlineTimeoutMs);
-      scenario.advance(20_000).apply(sync('A'));
+      scenario.advance(20_000).apply(...sync('A'));
       expect(scenario.evaluation.nextChangeAt).toBe(start + DEFAULT_SETTINGS.lastActiveGranularityMs);
     });
 
     it('re-arms from stored inputs after a restart: a user online when the server stopped goes offline', () => {
-      scenario.apply(sync('A'));
+      scenario.apply(...sync('A'));
       const stored = JSON.parse(JSON.stringify(scenario.inputs));
       const restarted = new PresenceScenario(msc3032Policy);
       restarted.inputs = stored;
@@ -208,12 +233,12 @@ describe('msc3032 policy', () => {
     });
 
     it('keeps the status text when going offline', () => {
-      scenario.apply(sync('A'), { kind: 'status', statusMsg: 'Back soon' }).advance(60_000);
+      scenario.apply(...sync('A'), { kind: 'status', statusMsg: 'Back soon' }).advance(60_000);
       expect(scenario.others).toMatchObject({ presence: 'offline', statusMsg: 'Back soon' });
     });
 
     it('drops a device that reports offline, leaving the others', () => {
-      scenario.apply(sync('A'), sync('B', 'unavailable'), report('A', 'offline'));
+      scenario.apply(...sync('A'), ...sync('B', 'unavailable'), report('A', 'offline'));
       expect(scenario.others.presence).toBe('unavailable');
       scenario.apply(report('B', 'offline'));
       expect(scenario.others.presence).toBe('offline');
@@ -226,7 +251,7 @@ describe('msc3032 policy', () => {
 
     it('counts every online sync as activity when configured to', () => {
       const synapseLike = new PresenceScenario(msc3032Policy, { ...DEFAULT_SETTINGS, syncIsActivity: true });
-      synapseLike.apply(sync('A'));
+      synapseLike.apply(...sync('A'));
       synapseLike.syncFor('A', 'online', 600_000);
       expect(synapseLike.others).toMatchObject({ presence: 'online', currentlyActive: true });
     });

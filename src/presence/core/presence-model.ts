@@ -24,6 +24,8 @@ export interface DeviceInputs {
   lastSeenTs: number;
   /** The device's last proactive activity, or null if none yet. */
   lastActiveTs: number | null;
+  /** /sync requests of this device in flight: a long-polling device is live until its poll ends. */
+  syncing?: number;
 }
 
 export interface PresenceInputs {
@@ -75,8 +77,10 @@ export interface PresenceEvaluation {
 
 /** Something that happened that bears on presence. */
 export type PresenceInput =
-  /** A /sync with set_presence `online` (or none) or `unavailable`. */
+  /** A /sync with set_presence `online` (or none) or `unavailable` has started... */
   | { kind: 'sync'; deviceId: string; state: 'online' | 'unavailable' }
+  /** ...and has ended: the sync timeout counts from here. */
+  | { kind: 'sync-end'; deviceId: string }
   /** The user's own choice: legacy PUT /presence/{userId}/status or the GraphQL mutation. */
   | { kind: 'manual'; deviceId: string; state: PresenceState }
   /** Clear the manual layer (and appear-offline), back to automatic. */

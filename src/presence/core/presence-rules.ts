@@ -20,8 +20,9 @@ const COMBINE_RANK: Record<PresenceState, number> = { offline: 0, unavailable: 1
 /** Availability order for "raising" (seeds): offline < unavailable < online; busy counts as online. */
 const AVAILABILITY_RANK: Record<PresenceState, number> = { offline: 0, unavailable: 1, online: 2, busy: 2 };
 
+/** A device counts while it has a /sync in flight, and for the sync timeout after its last request. */
 export function isLive(device: DeviceInputs, now: number, timers: PresenceTimers): boolean {
-  return device.state !== 'offline' && now < device.lastSeenTs + timers.syncOnlineTimeoutMs;
+  return device.state !== 'offline' && ((device.syncing ?? 0) > 0 || now < device.lastSeenTs + timers.syncOnlineTimeoutMs);
 }
 
 /** What a device reports now, counting a device that is gone as offline. */
@@ -41,7 +42,8 @@ export function isBusyLapsed(device: DeviceInputs, now: number, timers: Presence
 /** One device's contribution now, and when it would change by itself. */
 export function deviceLevel(device: DeviceInputs, now: number, timers: PresenceTimers): { state: PresenceState; changesAt: number[] } {
   if (!isLive(device, now, timers)) return { state: 'offline', changesAt: [] };
-  const liveUntil = device.lastSeenTs + timers.syncOnlineTimeoutMs;
+  // While a sync is in flight the device cannot time out; its end is an input, not a timer.
+  const liveUntil = (device.syncing ?? 0) > 0 ? Number.POSITIVE_INFINITY : device.lastSeenTs + timers.syncOnlineTimeoutMs;
   if (device.state === 'busy' && !isBusyLapsed(device, now, timers)) {
     // A busy device never idles; its busy report lapses after the busy timeout.
     return { state: 'busy', changesAt: [liveUntil, device.stateSinceTs + timers.busyTimeoutMs] };
@@ -88,7 +90,7 @@ export function evaluateLayers(inputs: PresenceInputs, now: number, settings: Pr
     : forSelf;
   const changesAt = [...devices.changesAt];
   if (forSelf.currentlyActive) changesAt.push(inputs.lastActiveTs + settings.lastActiveGranularityMs);
-  const future = changesAt.filter((at) => at > now);
+  const future = changesAt.filter((at) => at > now && Number.isFinite(at));
   return { forOthers, forSelf, nextChangeAt: future.length > 0 ? Math.min(...future) : null };
 }
 
@@ -97,7 +99,7 @@ export function touchDevice(inputs: PresenceInputs, deviceId: string, now: numbe
   const existing = inputs.devices.find((device) => device.deviceId === deviceId);
   if (existing && isLive(existing, now, timers)) return { ...existing, lastSeenTs: now };
   // A device coming back (or new) starts from online; its previous report has expired.
-  return { deviceId, state: 'online', stateSinceTs: now, lastSeenTs: now, lastActiveTs: existing?.lastActiveTs ?? null };
+  return { deviceId, state: 'online', stateSinceTs: now, lastSeenTs: now, lastActiveTs: existing?.lastActiveTs ?? null, syncing: existing?.syncing ?? 0 };
 }
 
 /** Replaces one device's slot and drops slots that have long expired, keeping the state small. */
@@ -119,6 +121,18 @@ export function sameView(a: PresenceView, b: PresenceView): boolean {
   return a.presence === b.presence && a.currentlyActive === b.currentlyActive && a.statusMsg === b.statusMsg;
 }
 
+/**
+ * The state events a change of what others see calls for (PRODUCT.md section 6): m.presence when
+ * presence or currently_active moved (or nothing was published yet), m.status when the text did.
+ * A bare last-active bump writes nothing.
+ */
+export function publicationEvents(previous: PresenceView | null, next: PresenceView): Array<'presence' | 'status'> {
+  const events: Array<'presence' | 'status'> = [];
+  if (!previous || previous.presence !== next.presence || previous.currentlyActive !== next.currentlyActive) events.push('presence');
+  if ((previous?.statusMsg ?? null) !== next.statusMsg) events.push('status');
+  return events;
+}
+
 // ---- input reducers both policies use --------------------------------------------------
 
 /**
@@ -136,12 +150,21 @@ export function applyDeviceState(
 ): PresenceInputs {
   const previous = reportedState(inputs.devices.find((device) => device.deviceId === deviceId), now, settings);
   let device = touchDevice(inputs, deviceId, now, settings);
+  if (options.fromSync) device = { ...device, syncing: (device.syncing ?? 0) + 1 };
   const holdsBusy = options.fromSync && device.state === 'busy' && !isBusyLapsed(device, now, settings);
   if (!holdsBusy && (device.state !== state || state === 'busy')) device = { ...device, state, stateSinceTs: now };
   let next = inputs;
   const active = isRaising(previous, device.state) || (options.fromSync && settings.syncIsActivity && state === 'online');
   if (active) ({ inputs: next, device } = markActive(next, device, now));
   return withDevice(next, device, now, settings);
+}
+
+/** A /sync has ended: one fewer in flight, and the sync timeout starts now. */
+export function applySyncEnd(inputs: PresenceInputs, deviceId: string, now: number, settings: PresenceSettings): PresenceInputs {
+  const device = inputs.devices.find((one) => one.deviceId === deviceId);
+  if (!device) return inputs;
+  const ended = { ...device, syncing: Math.max(0, (device.syncing ?? 0) - 1), lastSeenTs: Math.max(device.lastSeenTs, now) };
+  return withDevice(inputs, ended, now, settings);
 }
 
 /** Sending an event, a receipt or typing: activity, and an idle device is awake again. */
@@ -170,6 +193,8 @@ export function applyAutomatic(
   switch (input.kind) {
     case 'sync':
       return applyDeviceState(inputs, input.deviceId, input.state, now, settings, { fromSync: true });
+    case 'sync-end':
+      return applySyncEnd(inputs, input.deviceId, now, settings);
     case 'device-report':
       return applyDeviceState(inputs, input.deviceId, input.state, now, settings, { fromSync: false });
     case 'activity':

@@ -32,13 +32,17 @@ export class PresenceScenario {
     return this;
   }
 
-  /** Keeps a device syncing (every `interval`) for `duration`, as a client's long-poll loop does. */
+  /**
+   * Keeps a device long-polling /sync for `duration`, as a client's sync loop does: each poll is
+   * in flight for `interval`, the next starts as it ends.
+   */
   syncFor(deviceId: string, state: 'online' | 'unavailable', duration: number, interval = 20_000): this {
     const end = this.now + duration;
-    while (this.now + interval <= end) {
-      this.advance(interval).apply({ kind: 'sync', deviceId, state });
+    while (this.now < end) {
+      this.apply({ kind: 'sync', deviceId, state });
+      this.advance(Math.min(interval, end - this.now)).apply({ kind: 'sync-end', deviceId });
     }
-    return this.advance(end - this.now);
+    return this;
   }
 
   get evaluation() {

@@ -76,16 +76,22 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * `set_presence` of /sync: `online` (or absent) marks the device online, `unavailable` idle,
-   * `offline` says nothing. Over the rate limit the input is dropped and the sync goes on.
+   * `offline` says nothing. Over the rate limit the input is dropped and the sync goes on. Returns
+   * whether it counted, in which case `syncEnded` must follow when the sync returns.
    */
-  async syncInput(requester: Requester, setPresence: string | undefined): Promise<void> {
+  async syncStarted(requester: Requester, setPresence: string | undefined): Promise<boolean> {
     // Removed, /sync has no effect on presence at all (PRODUCT.md 11.6): devices report through the activity endpoint.
-    if (this.flags.isRemoved('sync_set_presence')) return;
+    if (this.flags.isRemoved('sync_set_presence')) return false;
     const state = setPresence ?? 'online';
     if (state !== 'online' && state !== 'unavailable' && state !== 'offline') {
       throw MatrixError.invalidParam('set_presence must be one of online, unavailable, offline');
     }
-    if (state !== 'offline') await this.commands.syncInput(requester, state);
+    return state !== 'offline' && this.commands.syncStarted(requester, state);
+  }
+
+  /** Ends what `syncStarted` began: the device stays live while its long-poll waits. */
+  async syncEnded(requester: Requester): Promise<void> {
+    await this.commands.syncEnded(requester);
   }
 
   /** GET /presence/{userId}/status: self always; others when they share a joined room or may peek the profile room. */

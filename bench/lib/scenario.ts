@@ -1,0 +1,30 @@
+import type { Measurement } from './stats.js';
+
+/** One row of the results table: a figure beside its same-run baseline. */
+export interface ScenarioResult {
+  scenario: string;
+  metric: string;
+  value: number;
+  baselineName: string;
+  baseline: number;
+  /** value / baseline, oriented so that higher is better when `higherIsBetter`. */
+  ratio: number;
+  target: string;
+  met: boolean;
+  details: Record<string, unknown>;
+  errors: number;
+}
+
+export interface BenchOptions {
+  quick: boolean;
+}
+
+export function describeMeasurement(measurement: Measurement): Record<string, number> {
+  return {
+    count: measurement.count,
+    per_second: Math.round(measurement.perSecond),
+    p50_ms: Math.round(measurement.p50Ms * 10) / 10,
+    p99_ms: Math.round(measurement.p99Ms * 10) / 10,
+    errors: measurement.errors,
+  };
+}

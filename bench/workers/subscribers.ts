@@ -1,0 +1,111 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { serveJob } from '../lib/worker-side.js';
+
+export interface SubscribersJob {
+  /** `graphql`: graphql-ws clients of the server's presenceChanged; `raw`: plain sockets of the baseline broadcaster. */
+  mode: 'graphql' | 'raw';
+  url: string;
+  subscribers: Array<{ token: string; follows: string[] }>;
+}
+
+export interface SubscribersResult {
+  deliveries: number;
+  latencies: number[];
+  errors: number;
+  sampleMessageBytes: number;
+}
+
+const QUERY = 'subscription($ids: [ID!]!) { presenceChanged(userIds: $ids) { userId state statusMsg currentlyActive lastActiveTs displayName } }';
+const MARK = 'bench:';
+
+let latencies: number[] = [];
+let deliveries = 0;
+let errors = 0;
+let sampleMessageBytes = 0;
+let measuring = false;
+const clients: Client[] = [];
+const sockets: WebSocket[] = [];
+
+/** A delivery carries the time its change was requested, in the status text. */
+function record(statusMsg: unknown): void {
+  if (!measuring || typeof statusMsg !== 'string' || !statusMsg.startsWith(MARK)) return;
+  deliveries += 1;
+  latencies.push(Date.now() - Number(statusMsg.slice(MARK.length)));
+}
+
+async function openGraphql(url: string, subscriber: SubscribersJob['subscribers'][number]): Promise<void> {
+  const client = createClient({
+    url,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${subscriber.token}` },
+    retryAttempts: 0,
+    lazy: false,
+    onNonLazyError: () => (errors += 1),
+    jsonMessageReviver: undefined,
+    on: {
+      message: (message) => {
+        if (sampleMessageBytes === 0 && message.type === 'next') sampleMessageBytes = Buffer.byteLength(JSON.stringify(message));
+      },
+    },
+  });
+  clients.push(client);
+  let initial = subscriber.follows.length;
+  await new Promise<void>((resolve) => {
+    client.subscribe<{ presenceChanged: { statusMsg: string | null } }>(
+      { query: QUERY, variables: { ids: subscriber.follows } },
+      {
+        next: (value) => {
+          if (value.errors) errors += 1;
+          else if (initial > 0 && --initial === 0) resolve();
+          else record(value.data?.presenceChanged.statusMsg);
+        },
+        error: () => {
+          errors += 1;
+          resolve();
+        },
+        complete: () => resolve(),
+      },
+    );
+  });
+}
+
+async function openRaw(url: string, subscriber: SubscribersJob['subscribers'][number]): Promise<void> {
+  const socket = new WebSocket(url);
+  sockets.push(socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => {
+      socket.send(JSON.stringify({ follows: subscriber.follows }));
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+  socket.on('message', (data) => {
+    const text = data.toString();
+    const at = text.indexOf(MARK);
+    if (at >= 0) record(text.slice(at, text.indexOf('"', at)));
+  });
+}
+
+serveJob<SubscribersJob, { connected: number; errors: number }, SubscribersResult>({
+  async setup(job) {
+    const open = job.mode === 'graphql' ? openGraphql : openRaw;
+    for (let start = 0; start < job.subscribers.length; start += 50) {
+      await Promise.all(job.subscribers.slice(start, start + 50).map((subscriber) => open(job.url, subscriber).catch(() => void (errors += 1))));
+    }
+    return { connected: job.subscribers.length - errors, errors };
+  },
+  run() {
+    latencies = [];
+    deliveries = 0;
+    measuring = true;
+  },
+  async stop() {
+    // Let deliveries in flight arrive before counting.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    measuring = false;
+    await Promise.all(clients.map((client) => client.dispose()));
+    for (const socket of sockets) socket.close();
+    return { deliveries, latencies, errors, sampleMessageBytes };
+  },
+});

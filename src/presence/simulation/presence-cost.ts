@@ -1,0 +1,59 @@
+import type { PresencePolicy, PresenceSettings, PresenceView } from '../core/presence-model.js';
+import { EMPTY_INPUTS } from '../core/presence-model.js';
+import { publicationEvents, sameView } from '../core/presence-rules.js';
+import type { ScriptedInput } from './day-script.js';
+
+export interface PresenceCost {
+  /** m.presence state events this server would persist (it publishes on view changes only). */
+  presenceEvents: number;
+  statusEvents: number;
+  /**
+   * Presence updates a Synapse-style server would send: every change of state or
+   * currently_active, and every last_active bump beyond the granularity.
+   */
+  legacyUpdates: number;
+  /** Hours in which at least one device of the user was live. */
+  activeHours: number;
+}
+
+/**
+ * Replays a user's scripted inputs through a policy exactly as the engine does: re-evaluating
+ * at each input and at each time the evaluation says it will change by itself, and publishing
+ * when what others see changes.
+ */
+export function replayDay(policy: PresencePolicy, settings: PresenceSettings, script: ScriptedInput[], dayEnd: number): PresenceCost {
+  let inputs = EMPTY_INPUTS;
+  let published: PresenceView | null = null;
+  let notified: PresenceView | null = null;
+  const cost: PresenceCost = { presenceEvents: 0, statusEvents: 0, legacyUpdates: 0, activeHours: 0 };
+  const activeHours = new Set<number>();
+
+  const reconcile = (now: number) => {
+    const evaluation = policy.evaluate(inputs, now, settings);
+    const view = evaluation.forOthers;
+    if (!published || !sameView(published, view)) {
+      for (const kind of publicationEvents(published, view)) {
+        if (kind === 'presence') cost.presenceEvents += 1;
+        else cost.statusEvents += 1;
+      }
+      published = view;
+    }
+    const bumped = notified !== null && view.lastActiveTs - notified.lastActiveTs > settings.lastActiveGranularityMs;
+    if (!notified || !sameView(notified, view) || bumped) {
+      cost.legacyUpdates += 1;
+      notified = view;
+    }
+    if (inputs.devices.some((device) => now < device.lastSeenTs + settings.syncOnlineTimeoutMs)) activeHours.add(Math.floor(now / 3_600_000));
+    return evaluation.nextChangeAt;
+  };
+
+  let wakeAt: number | null = null;
+  for (const { at, input } of script) {
+    while (wakeAt !== null && wakeAt <= at) wakeAt = reconcile(wakeAt);
+    inputs = policy.apply(inputs, input, at, settings);
+    wakeAt = reconcile(at);
+  }
+  while (wakeAt !== null && wakeAt <= dayEnd) wakeAt = reconcile(wakeAt);
+  cost.activeHours = activeHours.size;
+  return cost;
+}
