@@ -8,8 +8,11 @@ export function serveJob<Job, Ready, Result>(handlers: {
     if (message.type === 'job') process.send!({ type: 'ready', body: await handlers.setup(message.body as Job) });
     else if (message.type === 'start') handlers.run();
     else if (message.type === 'stop') {
+      // The parent ends this process once it has the result; disconnecting here could cut a
+      // large result off before it is flushed.
       process.send!({ type: 'result', body: await handlers.stop() });
-      process.disconnect();
     }
   });
+  process.send!({ type: 'online' });
+
 }

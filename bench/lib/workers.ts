@@ -2,7 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /**
- * A load worker in its own process (bench/workers/NAME.js). Protocol: the parent sends the job;
+ * A load worker in its own process (bench/workers/NAME.js). Protocol: the worker says `online`;
+ * the parent sends the job;
  * the worker sets up and answers `ready` (with details); the parent sends `start`, later `stop`;
  * the worker answers `result`.
  */
@@ -22,10 +23,11 @@ export class Worker<Job, Ready, Result> {
       this.wake();
     });
     this.child.once('exit', (code, signal) => {
-      if (code !== 0 && signal !== 'SIGTERM') this.failure = new Error(`worker ${name} exited with code ${code}`);
+      if (signal !== 'SIGTERM') this.failure = new Error(`worker ${name} exited (code ${code}) before it was done`);
       this.wake();
     });
-    this.child.send({ type: 'job', body: job });
+    // Messages sent before the worker listens would be lost: wait for it to say it is listening.
+    void this.expect('online').then(() => this.child.send({ type: 'job', body: job }));
   }
 
   ready(): Promise<Ready> {

@@ -101,10 +101,10 @@ serveJob<SubscribersJob, { connected: number; errors: number }, SubscribersResul
     measuring = true;
   },
   async stop() {
-    // Let deliveries in flight arrive before counting.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Let deliveries in flight arrive (a second at most) before counting.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     measuring = false;
-    await Promise.all(clients.map((client) => client.dispose()));
+    for (const client of clients) void client.dispose();
     for (const socket of sockets) socket.close();
     return { deliveries, latencies, errors, sampleMessageBytes };
   },

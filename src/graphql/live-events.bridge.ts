@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { DomainEventBus } from '../common/event-bus.js';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
 import type { EventEntity } from '../events/event.entity.js';
+import { PresenceReader } from '../presence/presence-reader.service.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import { PUB_SUB, TRIGGERS, type LivePubSub, type PresenceChangedPayload, type RoomStatePayload } from './pubsub.js';
 
@@ -18,6 +19,7 @@ export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
     @Inject(PUB_SUB) private readonly pubsub: LivePubSub,
     private readonly bus: DomainEventBus,
     private readonly profileRooms: ProfileRoomService,
+    private readonly reader: PresenceReader,
     ids: MscIdentifiers,
   ) {
     this.presenceTypes = (['presence', 'status', 'profileField', 'profilePrivacy'] as const).flatMap((name) => ids.both(name));
@@ -44,6 +46,9 @@ export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
     for (const [roomId, streamOrdering] of latestByRoom) {
       await this.pubsub.publish(TRIGGERS.roomState, { roomId, streamOrdering } satisfies RoomStatePayload);
     }
-    for (const userId of owners) await this.pubsub.publish(TRIGGERS.presenceChanged, { userId } satisfies PresenceChangedPayload);
+    for (const userId of owners) {
+      this.reader.forget(userId);
+      await this.pubsub.publish(TRIGGERS.presenceChanged, { userId } satisfies PresenceChangedPayload);
+    }
   }
 }

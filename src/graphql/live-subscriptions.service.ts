@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { PresenceVisibilityCache } from '../access/presence-visibility-cache.js';
 import { RoomAccessService } from '../access/room-access.service.js';
 import type { Requester } from '../auth/requester.js';
 import { Clock } from '../common/clock.js';
@@ -29,6 +30,7 @@ export class LiveSubscriptions {
     private readonly reader: PresenceReader,
     private readonly store: EventStore,
     private readonly access: RoomAccessService,
+    private readonly visibility: PresenceVisibilityCache,
     private readonly profileRooms: ProfileRoomService,
     private readonly clock: Clock,
   ) {}
@@ -56,7 +58,12 @@ export class LiveSubscriptions {
         if (next.done) return;
         const { userId } = next.value;
         if (!wanted.has(userId)) continue;
-        const presence = toPresence(await this.reader.readOne(viewer.userId, userId), this.clock.now());
+        // Each change reaches many subscribers: the visibility check and the record are cached.
+        if (userId !== viewer.userId && !(await this.visibility.maySeePresence(viewer.userId, userId))) {
+          throw MatrixError.forbidden(`You are not allowed to see the presence of ${userId}`);
+        }
+        const record = userId === viewer.userId ? await this.reader.readOne(viewer.userId, userId) : await this.reader.publicRecord(userId);
+        const presence = toPresence(record, this.clock.now());
         const print = fingerprint(presence);
         if (last.get(userId) === print) continue;
         last.set(userId, print);

@@ -27,6 +27,8 @@ export interface PresenceRecord {
  */
 @Injectable()
 export class PresenceReader {
+  private readonly fields = new Map<string, Promise<{ displayName: string | null; avatarUrl: string | null }>>();
+
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly store: EventStore,
@@ -77,6 +79,37 @@ export class PresenceReader {
       });
     }
     return result;
+  }
+
+  /**
+   * What everyone but the user sees, for live streams: the published view (in memory) and the
+   * profile fields riding along, cached until the user's profile changes (`forget`).
+   */
+  async publicRecord(userId: string): Promise<PresenceRecord> {
+    let fields = this.fields.get(userId);
+    if (!fields) {
+      fields = this.loadFields(userId);
+      this.fields.set(userId, fields);
+      fields.catch(() => this.fields.delete(userId));
+    }
+    const { displayName, avatarUrl } = await fields;
+    return { userId, view: this.presence.view(userId, ''), displayName, avatarUrl };
+  }
+
+  /** Drops cached profile fields of a user whose profile room changed. */
+  forget(userId: string): void {
+    this.fields.delete(userId);
+  }
+
+  private async loadFields(userId: string): Promise<{ displayName: string | null; avatarUrl: string | null }> {
+    const row = await this.users.findOneBy({ userId });
+    if (!row?.profileRoomId) throw MatrixError.notFound(`User ${userId} not found`);
+    const state = (await this.store.currentStateOfRooms([row.profileRoomId], this.ids.both('profileField'))).get(row.profileRoomId)!;
+    const fields = profileFieldsOf(state, this.ids);
+    return {
+      displayName: typeof fields.displayname === 'string' ? fields.displayname : null,
+      avatarUrl: typeof fields.avatar_url === 'string' ? fields.avatar_url : null,
+    };
   }
 
   /** One user, or the error that stands for them. */

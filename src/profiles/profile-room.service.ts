@@ -46,6 +46,8 @@ export class ProfileRoomService {
 
   /** Whether `roomId` is `userId`'s profile room. */
   async isProfileRoomOf(userId: string, roomId: string): Promise<boolean> {
+    const cached = this.roomIds.get(userId);
+    if (cached) return cached === roomId;
     if (!(await this.userExists(userId))) return false;
     return (await this.ensureProfileRoom(userId)) === roomId;
   }
