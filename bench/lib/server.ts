@@ -29,7 +29,9 @@ export async function freePort(): Promise<number> {
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'presence-rooms-bench-'));
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  // BENCH_SERVER_NODE_OPTIONS passes flags to the server process, e.g. "--cpu-prof --cpu-prof-dir=prof".
+  const nodeOptions = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeOptions, 'dist/src/main.js'], {
     env: {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',

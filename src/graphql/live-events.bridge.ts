@@ -44,11 +44,11 @@ export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
       }
     }
     for (const [roomId, streamOrdering] of latestByRoom) {
-      await this.pubsub.publish(TRIGGERS.roomState, { roomId, streamOrdering } satisfies RoomStatePayload);
+      await this.pubsub.publish(TRIGGERS.roomState(roomId), { roomId, streamOrdering } satisfies RoomStatePayload);
     }
     for (const userId of owners) {
       this.reader.forget(userId);
-      await this.pubsub.publish(TRIGGERS.presenceChanged, { userId } satisfies PresenceChangedPayload);
+      await this.pubsub.publish(TRIGGERS.presenceChanged(userId), { userId } satisfies PresenceChangedPayload);
     }
   }
 }

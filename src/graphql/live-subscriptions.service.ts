@@ -42,7 +42,7 @@ export class LiveSubscriptions {
     }
     const wanted = new Set(userIds);
     // Listen before reading the initial values, so no change falls between the two.
-    const changes = this.pubsub.asyncIterableIterator<PresenceChangedPayload>(TRIGGERS.presenceChanged);
+    const changes = this.pubsub.asyncIterableIterator<PresenceChangedPayload>([...wanted].map(TRIGGERS.presenceChanged));
     try {
       const last = new Map<string, string>();
       const initial = await this.reader.read(viewer.userId, [...wanted]);
@@ -57,7 +57,6 @@ export class LiveSubscriptions {
         const next = await changes.next();
         if (next.done) return;
         const { userId } = next.value;
-        if (!wanted.has(userId)) continue;
         // Each change reaches many subscribers: the visibility check and the record are cached.
         if (userId !== viewer.userId && !(await this.visibility.maySeePresence(viewer.userId, userId))) {
           throw MatrixError.forbidden(`You are not allowed to see the presence of ${userId}`);
@@ -79,7 +78,7 @@ export class LiveSubscriptions {
     const roomId = await this.profileRoomOf(target);
     await this.access.assertMayRead(viewer.userId, roomId);
     let position = since === undefined ? this.store.currentPosition() : StreamToken.parse(since).events;
-    const wakeUps = this.pubsub.asyncIterableIterator<RoomStatePayload>(TRIGGERS.roomState);
+    const wakeUps = this.pubsub.asyncIterableIterator<RoomStatePayload>(TRIGGERS.roomState(roomId));
     try {
       for (;;) {
         for (;;) {
@@ -99,7 +98,7 @@ export class LiveSubscriptions {
           if (events.length <= CATCH_UP_PAGE) break;
         }
         let next = await wakeUps.next();
-        while (!next.done && (next.value.roomId !== roomId || next.value.streamOrdering <= position)) next = await wakeUps.next();
+        while (!next.done && next.value.streamOrdering <= position) next = await wakeUps.next();
         if (next.done) return;
       }
     } finally {

@@ -9,12 +9,15 @@ export const PUB_SUB = Symbol('PUB_SUB');
 
 export type LivePubSub = Pick<PubSub, 'publish' | 'asyncIterableIterator'>;
 
-/** Triggers and their payloads. Payloads only say what changed; subscribers read the rest. */
+/**
+ * Triggers and their payloads. There is one trigger per user and per room, so a change is pushed
+ * only to the streams that follow it. Payloads only say what changed; subscribers read the rest.
+ */
 export const TRIGGERS = {
   /** A user's presence, status or profile (or its privacy) changed. */
-  presenceChanged: 'presenceChanged',
+  presenceChanged: (userId: string) => `presenceChanged:${userId}`,
   /** New state events were stored in a room, up to a stream position. */
-  roomState: 'roomState',
+  roomState: (roomId: string) => `roomState:${roomId}`,
 } as const;
 
 export interface PresenceChangedPayload {
