@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   const table = lines.join('\n');
   console.log(table);
   mkdirSync('bench/results', { recursive: true });
-  const base = `bench/results/${options.quick ? 'quick' : 'latest'}`;
+  // A partial run (--only) never replaces the full results.
+  const base = `bench/results/${options.quick ? 'quick' : only ? 'partial' : 'latest'}`;
   writeFileSync(`${base}.md`, `${table}\n`);
   writeFileSync(`${base}.json`, JSON.stringify({ date, machine, quick: options.quick, seconds: (Date.now() - started) / 1000, results }, null, 2) + '\n');
   const errors = results.reduce((sum, result) => sum + result.errors, 0);

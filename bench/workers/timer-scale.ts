@@ -49,8 +49,10 @@ function measureScale(count: number): TimerScaleResult {
   });
   const bytesPerUser = (heap() - before) / count;
 
-  // One tick a second later than the first timers: the users due then are re-evaluated and re-armed.
-  const tickAt = start + DEFAULT_SETTINGS.syncOnlineTimeoutMs + 1000;
+  // Users whose first timer (currently_active ending, a minute after their sync) falls in one
+  // second-long slot: about one in thirty, as when syncs are spread over the sync timeout.
+  const tickAt = start + DEFAULT_SETTINGS.lastActiveGranularityMs + 1000;
+  wheel.takeDue(tickAt - 1000);
   const sweepStart = performance.now();
   const due = wheel.takeDue(tickAt);
   for (const id of due) {
