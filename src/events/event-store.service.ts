@@ -291,6 +291,22 @@ export class EventStore implements OnModuleInit {
     return query.orderBy('e.stream_ordering', 'ASC').getMany();
   }
 
+  /** Who sent events of the given types in the given rooms within (after, upTo]: no content is read. */
+  async sendersBetween(options: { types: string[]; roomIds: string[]; after: number; upTo: number }): Promise<Array<{ sender: string; roomId: string }>> {
+    const { types, roomIds, after, upTo } = options;
+    if (types.length === 0 || roomIds.length === 0 || after >= upTo) return [];
+    const rows = await this.events()
+      .createQueryBuilder('e')
+      .select('DISTINCT e.sender', 'sender')
+      .addSelect('e.room_id', 'room_id')
+      .where('e.type IN (:...types)', { types })
+      .andWhere('e.room_id IN (:...roomIds)', { roomIds })
+      .andWhere('e.stream_ordering > :after', { after })
+      .andWhere('e.stream_ordering <= :upTo', { upTo })
+      .getRawMany<{ sender: string; room_id: string }>();
+    return rows.map((row) => ({ sender: row.sender, roomId: row.room_id }));
+  }
+
   async hasEventsAfter(roomIds: string[], after: number, upTo: number): Promise<Set<string>> {
     if (roomIds.length === 0) return new Set();
     const rows = await this.events()

@@ -26,13 +26,14 @@ export class ProfileChangeReader {
   /** Users among `visible` whose presence `viewer` must receive for the window (since, upTo]. */
   async usersChangedBetween(viewer: string, visible: Set<string>, since: number, upTo: number): Promise<Set<string>> {
     const changed = new Set<string>();
-    for (const event of await this.store.eventsBetween({ types: this.changeTypes, after: since, upTo })) {
-      if (visible.has(event.sender) && !changed.has(event.sender) && (await this.profileRooms.isProfileRoomOf(event.sender, event.roomId))) {
-        changed.add(event.sender);
-      }
+    // Only the profile rooms of the users this viewer may see are looked at, and no content is read.
+    const rooms = await this.profileRooms.profileRoomIds(visible);
+    const ownerOf = new Map([...rooms].map(([userId, roomId]) => [roomId, userId]));
+    for (const { sender, roomId } of await this.store.sendersBetween({ types: this.changeTypes, roomIds: [...rooms.values()], after: since, upTo })) {
+      if (ownerOf.get(roomId) === sender) changed.add(sender);
     }
-    const rooms = (await this.store.membershipsOf(viewer, ['join'])).map((row) => row.roomId);
-    for (const event of await this.store.eventsBetween({ types: ['m.room.member'], roomIds: rooms, after: since, upTo })) {
+    const joined = (await this.store.membershipsOf(viewer, ['join'])).map((row) => row.roomId);
+    for (const event of await this.store.eventsBetween({ types: ['m.room.member'], roomIds: joined, after: since, upTo })) {
       const previous = (event.unsigned?.prev_content as { membership?: unknown } | undefined)?.membership;
       // Only a join from another membership makes room-mates; join→join is a profile update.
       if (event.content.membership !== 'join' || previous === 'join' || event.stateKey === null) continue;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { UserEntity } from '../accounts/user.entity.js';
 import { MatrixError } from '../common/matrix-error.js';
 import { newRoomId, parseUserId } from '../common/matrix-ids.js';
@@ -42,6 +42,26 @@ export class ProfileRoomService {
       }));
     this.roomIds.set(userId, roomId);
     return roomId;
+  }
+
+  /** The profile rooms of many users, from the cache and one query for the rest. */
+  async profileRoomIds(userIds: Iterable<string>): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const missing: string[] = [];
+    for (const userId of userIds) {
+      const cached = this.roomIds.get(userId);
+      if (cached) found.set(userId, cached);
+      else missing.push(userId);
+    }
+    for (let start = 0; start < missing.length; start += 500) {
+      const rows = await this.users.findBy({ userId: In(missing.slice(start, start + 500)) });
+      for (const row of rows) {
+        if (!row.profileRoomId) continue;
+        this.roomIds.set(row.userId, row.profileRoomId);
+        found.set(row.userId, row.profileRoomId);
+      }
+    }
+    return found;
   }
 
   /** Whether `roomId` is `userId`'s profile room. */
