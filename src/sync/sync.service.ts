@@ -180,19 +180,25 @@ export class SyncService {
   ): Promise<JoinedRoomSync | null> {
     const update = await this.roomUpdate(window, membership.roomId, joinedSince, accountData.length > 0);
     if (!update) return null;
-    const current = await this.store.currentState(membership.roomId);
-    const joined = current.members('join');
-    const invited = current.members('invite');
+    const memberships = [...update.timeline.events, ...update.state.events].some((event) => event.type === 'm.room.member');
     return {
       ...update,
       account_data: { events: accountData.map((row) => ({ type: row.type, content: row.content })) },
       ephemeral: { events: [] },
       unread_notifications: { highlight_count: 0, notification_count: 0 },
-      summary: {
-        'm.heroes': [...joined, ...invited].filter((user) => user !== window.viewer.userId).sort().slice(0, 5),
-        'm.joined_member_count': joined.length,
-        'm.invited_member_count': invited.length,
-      },
+      // The summary only changes with membership: an unchanged one is left out, as the spec allows.
+      summary: update.state.events.length > 0 || memberships ? await this.summary(window, membership.roomId) : {},
+    };
+  }
+
+  private async summary(window: SyncWindow, roomId: string): Promise<JoinedRoomSync['summary']> {
+    const current = await this.store.currentState(roomId);
+    const joined = current.members('join');
+    const invited = current.members('invite');
+    return {
+      'm.heroes': [...joined, ...invited].filter((user) => user !== window.viewer.userId).sort().slice(0, 5),
+      'm.joined_member_count': joined.length,
+      'm.invited_member_count': invited.length,
     };
   }
 
