@@ -307,18 +307,6 @@ export class EventStore implements OnModuleInit {
     return rows.map((row) => ({ sender: row.sender, roomId: row.room_id }));
   }
 
-  async hasEventsAfter(roomIds: string[], after: number, upTo: number): Promise<Set<string>> {
-    if (roomIds.length === 0) return new Set();
-    const rows = await this.events()
-      .createQueryBuilder('e')
-      .select('DISTINCT e.room_id', 'room_id')
-      .where('e.room_id IN (:...roomIds)', { roomIds })
-      .andWhere('e.stream_ordering > :after', { after })
-      .andWhere('e.stream_ordering <= :upTo', { upTo })
-      .getRawMany<{ room_id: string }>();
-    return new Set(rows.map((row) => row.room_id));
-  }
-
   async getEvent(eventId: string): Promise<EventEntity | null> {
     return this.events().findOneBy({ eventId });
   }

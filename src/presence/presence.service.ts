@@ -173,11 +173,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     return this.ticking;
   }
 
-  /** Tracked users and pending timers, for the benchmarks and the admin view. */
-  stats(): { trackedUsers: number; armedTimers: number } {
-    return { trackedUsers: this.users.size, armedTimers: this.wheel.size };
-  }
-
   private track(userId: string): TrackedPresence {
     let tracked = this.users.get(userId);
     if (!tracked) this.users.set(userId, (tracked = { inputs: EMPTY_INPUTS, published: null }));

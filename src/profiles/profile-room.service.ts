@@ -125,11 +125,6 @@ export class ProfileRoomService {
     return room && this.ids.matches('profileRoomType', room.roomType) ? room.creator : null;
   }
 
-  async getVisibility(userId: string): Promise<ProfileVisibility> {
-    const roomId = await this.ensureProfileRoom(userId);
-    return profileVisibilityOf(await this.store.currentState(roomId), this.ids) ?? this.config.PROFILE_DEFAULT_VISIBILITY;
-  }
-
   async setVisibility(userId: string, visibility: ProfileVisibility): Promise<void> {
     const roomId = await this.ensureProfileRoom(userId);
     await this.store.write(async (tx) => {

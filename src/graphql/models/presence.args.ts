@@ -1,19 +1,9 @@
 import { ArgsType, Field, ID } from '@nestjs/graphql';
-import { IsIn, IsOptional, IsString, Matches, MaxLength, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { MaxUtf8Bytes } from '../../common/http/max-bytes.js';
 import { MAX_STATUS_MSG_BYTES } from '../../presence/core/presence-model.js';
 import { JsonScalar } from '../json.scalar.js';
 import { PresenceStateValue } from './presence.model.js';
-
-@ValidatorConstraint({ name: 'maxBytes' })
-class StatusMsgSize implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    return typeof value !== 'string' || Buffer.byteLength(value) <= MAX_STATUS_MSG_BYTES;
-  }
-
-  defaultMessage(): string {
-    return `statusMsg must be at most ${MAX_STATUS_MSG_BYTES} bytes`;
-  }
-}
 
 @ArgsType()
 export class SetManualPresenceArgs {
@@ -24,7 +14,7 @@ export class SetManualPresenceArgs {
   @Field(() => String, { nullable: true, description: 'New status text; left unchanged when omitted, cleared by null or "".' })
   @IsOptional()
   @IsString()
-  @Validate(StatusMsgSize)
+  @MaxUtf8Bytes(MAX_STATUS_MSG_BYTES)
   statusMsg?: string | null;
 }
 
@@ -33,7 +23,7 @@ export class SetStatusArgs {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @IsString()
-  @Validate(StatusMsgSize)
+  @MaxUtf8Bytes(MAX_STATUS_MSG_BYTES)
   statusMsg?: string | null;
 }
 

@@ -1,29 +1,11 @@
-import {
-  IsDefined,
-  IsIn,
-  IsOptional,
-  IsString,
-  Validate,
-  ValidatorConstraint,
-  type ValidatorConstraintInterface,
-} from 'class-validator';
+import { IsDefined, IsIn, IsOptional, IsString } from 'class-validator';
+import { MaxUtf8Bytes } from '../../../common/http/max-bytes.js';
 import { RejectUnknownKeys } from '../../../common/http/matrix-validation.pipe.js';
 import { MAX_STATUS_MSG_BYTES } from '../../core/presence-model.js';
 
 
 /** Presence values a client may send: the spec's, plus busy in both forms (MSC3026). */
 export const ACCEPTED_PRESENCE_VALUES = ['online', 'unavailable', 'offline', 'busy', 'org.matrix.msc3026.busy'] as const;
-
-@ValidatorConstraint({ name: 'maxBytes' })
-class StatusMsgSize implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    return typeof value !== 'string' || Buffer.byteLength(value) <= MAX_STATUS_MSG_BYTES;
-  }
-
-  defaultMessage(): string {
-    return `status_msg must be at most ${MAX_STATUS_MSG_BYTES} bytes`;
-  }
-}
 
 /** PUT /presence/{userId}/status. Other keys are refused, as Synapse does. */
 @RejectUnknownKeys()
@@ -34,7 +16,7 @@ export class SetPresenceDto {
 
   @IsOptional()
   @IsString()
-  @Validate(StatusMsgSize)
+  @MaxUtf8Bytes(MAX_STATUS_MSG_BYTES)
   status_msg?: string;
 }
 
