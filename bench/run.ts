@@ -22,6 +22,8 @@ const scenarios: Array<[string, () => Promise<ScenarioResult> | ScenarioResult]>
   ['fanout10k', () => fanout(options, options.quick ? 100 : 10_000)],
   ['longpoll', () => longPoll(options)],
   ['events', () => eventsWritten(options)],
+  // The same day with automatic changes written at most every 15 minutes (changes by hand at once).
+  ['events15', () => eventsWritten(options, 900_000)],
   ['timers', () => timerScale(options)],
 ];
 

@@ -150,6 +150,21 @@ describe('presence timers', () => {
     });
   });
 
+  it('holds automatic changes to one per PRESENCE_MIN_PUBLISH_INTERVAL_MS, publishing changes by hand at once', async () => {
+    await withServer({ PRESENCE_MIN_PUBLISH_INTERVAL_MS: '1500' }, async (server) => {
+      const [alice, bob] = await roomMates(server);
+      const { next_batch: since } = await bob.sync({ set_presence: 'offline' });
+      await put(alice, { presence: 'online' });
+      await alice.sync({ set_presence: 'unavailable' });
+      // The automatic change waits for the interval; the view others get stays what was written.
+      expect((await bob.ok('GET', `/presence/${enc(alice.userId)}/status`)).presence).toBe('online');
+      await syncUntilPresence(bob, since, alice.userId, (content) => content.presence === 'unavailable');
+      await put(alice, { presence: 'busy' });
+      expect((await bob.ok('GET', `/presence/${enc(alice.userId)}/status`)).presence).toBe('busy');
+      expect((await publishedPresenceEvents(alice)).map((event) => event.content.presence)).toEqual(['online', 'unavailable', 'busy']);
+    });
+  });
+
   it('re-arms after a restart: a user online when the server stopped goes offline', async () => {
     const first = await startTestServer({ ...FAST, PRESENCE_SYNC_ONLINE_TIMEOUT_MS: '1000' });
     const [alice, bob] = await roomMates(first);

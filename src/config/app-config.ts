@@ -130,6 +130,15 @@ export class AppConfig {
   @IsIn(['true', 'false'])
   PRESENCE_SYNC_IS_ACTIVITY?: 'true' | 'false';
 
+  /**
+   * Automatic presence changes (idle, timeouts, currently_active, device reports) are written at
+   * most this often per user; changes made by hand always at once. 0 writes every change.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  PRESENCE_MIN_PUBLISH_INTERVAL_MS = 0;
+
   /** How often the presence timers are swept, and pending presence state written. */
   @Transform(toInt)
   @IsInt()

@@ -5,6 +5,8 @@ import { PresenceStateEntity } from './presence-state.entity.js';
 export interface TrackedPresence {
   inputs: PresenceInputs;
   published: PresenceView | null;
+  /** When `published` was written (0 when unknown, e.g. after a restart). */
+  publishedAt?: number;
 }
 
 export function toRow(userId: string, tracked: TrackedPresence): PresenceStateEntity {

@@ -205,3 +205,24 @@ export function applyAutomatic(
       return null;
   }
 }
+
+/** Inputs that are the user's own choice: published at once whatever the interval. */
+export const BY_HAND_INPUTS: ReadonlySet<string> = new Set(['manual', 'clear-manual', 'appear-offline', 'status']);
+
+/**
+ * When a change of what others see is written (PRODUCT.md section 6, with a researcher's knob):
+ * a change the user made by hand (manual presence, appear-offline, status text) at once; an
+ * automatic one (idle, timeouts, currently_active, device reports) at once after a quiet spell,
+ * otherwise when `minIntervalMs` has passed since the last publication, as the view is then.
+ * Returns `now` to publish now, a later time to look again, or null when nothing is pending.
+ */
+export function publicationDue(
+  published: { view: PresenceView; at: number } | null,
+  view: PresenceView,
+  now: number,
+  options: { byHand: boolean; minIntervalMs: number },
+): number | null {
+  if (published && sameView(published.view, view)) return null;
+  if (!published || options.byHand || published.view.statusMsg !== view.statusMsg) return now;
+  return Math.max(now, published.at + options.minIntervalMs);
+}

@@ -1,6 +1,6 @@
 import type { PresencePolicy, PresenceSettings, PresenceView } from '../core/presence-model.js';
 import { EMPTY_INPUTS } from '../core/presence-model.js';
-import { publicationEvents, sameView } from '../core/presence-rules.js';
+import { BY_HAND_INPUTS, publicationDue, publicationEvents, sameView } from '../core/presence-rules.js';
 import type { ScriptedInput } from './day-script.js';
 
 export interface PresenceCost {
@@ -21,22 +21,29 @@ export interface PresenceCost {
  * at each input and at each time the evaluation says it will change by itself, and publishing
  * when what others see changes.
  */
-export function replayDay(policy: PresencePolicy, settings: PresenceSettings, script: ScriptedInput[], dayEnd: number): PresenceCost {
+export function replayDay(
+  policy: PresencePolicy,
+  settings: PresenceSettings,
+  script: ScriptedInput[],
+  dayEnd: number,
+  minPublishIntervalMs = 0,
+): PresenceCost {
   let inputs = EMPTY_INPUTS;
-  let published: PresenceView | null = null;
+  let published: { view: PresenceView; at: number } | null = null;
   let notified: PresenceView | null = null;
   const cost: PresenceCost = { presenceEvents: 0, statusEvents: 0, legacyUpdates: 0, activeHours: 0 };
   const activeHours = new Set<number>();
 
-  const reconcile = (now: number) => {
+  const reconcile = (now: number, byHand: boolean) => {
     const evaluation = policy.evaluate(inputs, now, settings);
     const view = evaluation.forOthers;
-    if (!published || !sameView(published, view)) {
-      for (const kind of publicationEvents(published, view)) {
+    const due = publicationDue(published, view, now, { byHand, minIntervalMs: minPublishIntervalMs });
+    if (due === now) {
+      for (const kind of publicationEvents(published?.view ?? null, view)) {
         if (kind === 'presence') cost.presenceEvents += 1;
         else cost.statusEvents += 1;
       }
-      published = view;
+      published = { view, at: now };
     }
     const bumped = notified !== null && view.lastActiveTs - notified.lastActiveTs > settings.lastActiveGranularityMs;
     if (!notified || !sameView(notified, view) || bumped) {
@@ -44,16 +51,17 @@ export function replayDay(policy: PresencePolicy, settings: PresenceSettings, sc
       notified = view;
     }
     if (inputs.devices.some((device) => now < device.lastSeenTs + settings.syncOnlineTimeoutMs)) activeHours.add(Math.floor(now / 3_600_000));
-    return evaluation.nextChangeAt;
+    const wakes = [evaluation.nextChangeAt, due !== null && due > now ? due : null].filter((at): at is number => at !== null);
+    return wakes.length > 0 ? Math.min(...wakes) : null;
   };
 
   let wakeAt: number | null = null;
   for (const { at, input } of script) {
-    while (wakeAt !== null && wakeAt <= at) wakeAt = reconcile(wakeAt);
+    while (wakeAt !== null && wakeAt <= at) wakeAt = reconcile(wakeAt, false);
     inputs = policy.apply(inputs, input, at, settings);
-    wakeAt = reconcile(at);
+    wakeAt = reconcile(at, BY_HAND_INPUTS.has(input.kind));
   }
-  while (wakeAt !== null && wakeAt <= dayEnd) wakeAt = reconcile(wakeAt);
+  while (wakeAt !== null && wakeAt <= dayEnd) wakeAt = reconcile(wakeAt, false);
   cost.activeHours = activeHours.size;
   return cost;
 }
