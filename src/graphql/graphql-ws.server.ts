@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { GraphQLError, parse, validate, type ExecutionArgs } from 'graphql';
@@ -25,7 +25,7 @@ export const GRAPHQL_PATH = '/graphql';
  * one over the limit gets an error, the socket stays up.
  */
 @Injectable()
-export class GraphqlWsServer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(GraphqlWsServer.name);
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private cleanup?: { dispose: () => void | Promise<void> };
@@ -101,7 +101,8 @@ export class GraphqlWsServer implements OnApplicationBootstrap, OnApplicationShu
     server.on('upgrade', this.onUpgrade);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database closes, so no live stream reads from it afterwards. */
+  async beforeApplicationShutdown(): Promise<void> {
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
     if (this.onUpgrade) server.off('upgrade', this.onUpgrade);
     // 1001 Going Away: the server is stopping; clients reconnect and resume with `since`.
