@@ -129,6 +129,8 @@ export class EventStore implements OnModuleInit {
   /** The last position handed out, and the last one whose transaction committed. */
   private allocated = 0;
   private committed = 0;
+  /** Room-mates per user, kept until any membership changes (a cheap, always-correct cache). */
+  private readonly roomMates = new Map<string, Promise<Set<string>>>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -173,6 +175,7 @@ export class EventStore implements OnModuleInit {
       throw error;
     }
     this.committed = this.allocated;
+    if (appended.some((event) => event.type === 'm.room.member')) this.roomMates.clear();
     if (appended.length > 0) this.bus.emit('room.events.persisted', { events: appended, audience });
     return result;
   }
@@ -352,8 +355,19 @@ export class EventStore implements OnModuleInit {
     return row !== undefined && row !== null;
   }
 
-  /** Users joined to at least one room that `userId` is joined to (including `userId`). */
+  /** Users joined to at least one room that `userId` is joined to (including `userId`). Callers get their own copy. */
   async usersSharingRoomWith(userId: string): Promise<Set<string>> {
+    let mates = this.roomMates.get(userId);
+    if (!mates) {
+      mates = this.loadRoomMates(userId);
+      if (this.roomMates.size > 100_000) this.roomMates.clear();
+      this.roomMates.set(userId, mates);
+      mates.catch(() => this.roomMates.delete(userId));
+    }
+    return new Set(await mates);
+  }
+
+  private async loadRoomMates(userId: string): Promise<Set<string>> {
     const rows = await this.dataSource
       .getRepository(RoomMembershipEntity)
       .createQueryBuilder('other')
