@@ -50,18 +50,25 @@ function measureScale(count: number): TimerScaleResult {
   const bytesPerUser = (heap() - before) / count;
 
   // Users whose first timer (currently_active ending, a minute after their sync) falls in one
-  // second-long slot: about one in thirty, as when syncs are spread over the sync timeout.
-  const tickAt = start + DEFAULT_SETTINGS.lastActiveGranularityMs + 1000;
-  wheel.takeDue(tickAt - 1000);
-  const sweepStart = performance.now();
-  const due = wheel.takeDue(tickAt);
-  for (const id of due) {
-    const tracked = users.get(id)!;
-    const evaluation = msc3032Policy.evaluate(tracked.inputs, tickAt, DEFAULT_SETTINGS);
-    tracked.published = evaluation.forOthers;
-    if (evaluation.nextChangeAt !== null) wheel.schedule(id, evaluation.nextChangeAt);
+  // second-long slot: about one in thirty, as when syncs are spread over the sync timeout. Five
+  // consecutive sweeps; the median is reported (the first pays for JIT warm-up).
+  let tickAt = start + DEFAULT_SETTINGS.lastActiveGranularityMs;
+  wheel.takeDue(tickAt);
+  const sweeps: Array<{ ms: number; due: number }> = [];
+  for (let sweep = 0; sweep < 5; sweep += 1) {
+    tickAt += 1000;
+    const sweepStart = performance.now();
+    const due = wheel.takeDue(tickAt);
+    for (const id of due) {
+      const tracked = users.get(id)!;
+      const evaluation = msc3032Policy.evaluate(tracked.inputs, tickAt, DEFAULT_SETTINGS);
+      tracked.published = evaluation.forOthers;
+      if (evaluation.nextChangeAt !== null) wheel.schedule(id, evaluation.nextChangeAt);
+    }
+    sweeps.push({ ms: performance.now() - sweepStart, due: due.length });
   }
-  const sweepMs = performance.now() - sweepStart;
+  sweeps.sort((a, b) => a.ms - b.ms);
+  const { ms: sweepMs, due: dueInSweep } = sweeps[2];
 
   const scanStart = performance.now();
   let changed = 0;
@@ -71,7 +78,7 @@ function measureScale(count: number): TimerScaleResult {
   const fullScanMs = performance.now() - scanStart;
   void changed;
   void floor.size;
-  return { users: count, bytesPerUser, baselineBytesPerUser: floorBytes, sweepMs, dueInSweep: due.length, fullScanMs };
+  return { users: count, bytesPerUser, baselineBytesPerUser: floorBytes, sweepMs, dueInSweep, fullScanMs };
 }
 
 serveJob<{ users: number }, TimerScaleResult, TimerScaleResult>({
