@@ -15,6 +15,8 @@ const SERVER_MANAGED_TYPES = new Set(['m.push_rules', 'm.fully_read']);
 @Injectable()
 export class AccountDataService implements OnModuleInit {
   private position = 0;
+  /** The newest stream position of each user's account data, once known: most syncs then skip the query. */
+  private readonly latest = new Map<string, number>();
 
   constructor(
     @InjectRepository(AccountDataEntity) private readonly rows: Repository<AccountDataEntity>,
@@ -49,6 +51,7 @@ export class AccountDataService implements OnModuleInit {
       return next;
     });
     this.position = streamId;
+    this.latest.set(userId, streamId);
     this.bus.emit('account-data.changed', { userId, streamId });
   }
 
@@ -61,10 +64,15 @@ export class AccountDataService implements OnModuleInit {
 
   /** Account data changed in (after, upTo]. */
   async changes(userId: string, after: number, upTo: number): Promise<AccountDataEntity[]> {
-    return this.rows.find({
+    const newest = this.latest.get(userId);
+    if (newest !== undefined && newest <= after) return [];
+    const rows = await this.rows.find({
       where: { userId, streamId: And(MoreThan(after), LessThanOrEqual(upTo)) },
       order: { streamId: 'ASC' },
     });
+    // A full read (from 0) tells the newest position; later reads only confirm it.
+    if (after === 0 && upTo >= this.position) this.latest.set(userId, rows.at(-1)?.streamId ?? 0);
+    return rows;
   }
 
   private checkAccess(requester: Requester, userId: string, roomId: string): void {

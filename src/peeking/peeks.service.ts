@@ -21,6 +21,9 @@ import { RoomPeekEntity } from './room-peek.entity.js';
 export class PeeksService implements OnModuleInit {
   private position = 0;
   private readonly limiter: RateLimiter;
+  /** Users with live peeks, and each user's newest peek-stream position: most syncs then skip the queries. */
+  private readonly peekers = new Set<string>();
+  private readonly newest = new Map<string, number>();
 
   constructor(
     @InjectRepository(RoomPeekEntity) private readonly peeks: Repository<RoomPeekEntity>,
@@ -41,6 +44,10 @@ export class PeeksService implements OnModuleInit {
       .addSelect('MAX(p.ended_id)', 'ended')
       .getRawOne<{ started: number | null; ended: number | null }>();
     this.position = Math.max(Number(row?.started ?? 0), Number(row?.ended ?? 0));
+    for (const peek of await this.peeks.find()) {
+      if (peek.endedId === null) this.peekers.add(peek.userId);
+      this.newest.set(peek.userId, Math.max(this.newest.get(peek.userId) ?? 0, peek.startedId, peek.endedId ?? 0));
+    }
   }
 
   currentPosition(): number {
@@ -62,7 +69,9 @@ export class PeeksService implements OnModuleInit {
         return;
       }
       await manager.upsert(RoomPeekEntity, { userId: requester.userId, roomId, startedId: ++this.position, endedId: null, expiresTs }, ['userId', 'roomId']);
+      this.newest.set(requester.userId, this.position);
     });
+    this.peekers.add(requester.userId);
     this.notifier.wake([requester.userId]);
     return { room_id: roomId, peek_expiry_ts: expiresTs };
   }
@@ -78,7 +87,9 @@ export class PeeksService implements OnModuleInit {
    * before each /sync so an ended peek shows under rooms.leave in that very response.
    */
   async refresh(userId: string): Promise<RoomPeekEntity[]> {
+    if (!this.peekers.has(userId)) return [];
     const active = await this.peeks.findBy({ userId, endedId: IsNull() });
+    if (active.length === 0) this.peekers.delete(userId);
     const now = this.clock.now();
     const ending: RoomPeekEntity[] = [];
     const live: RoomPeekEntity[] = [];
@@ -92,6 +103,7 @@ export class PeeksService implements OnModuleInit {
 
   /** Peeks of the user that ended in (after, upTo] of the peek stream. */
   async endedBetween(userId: string, after: number, upTo: number): Promise<RoomPeekEntity[]> {
+    if ((this.newest.get(userId) ?? 0) <= after) return [];
     const ended = await this.peeks.findBy({ userId, endedId: MoreThan(after) });
     return ended.filter((peek) => peek.endedId !== null && peek.endedId <= upTo);
   }
@@ -105,6 +117,7 @@ export class PeeksService implements OnModuleInit {
     await this.writer.transaction(async (manager) => {
       for (const peek of peeks) {
         peek.endedId = ++this.position;
+        this.newest.set(peek.userId, peek.endedId);
         await manager.update(RoomPeekEntity, { userId: peek.userId, roomId: peek.roomId }, { endedId: peek.endedId });
       }
     });
