@@ -220,6 +220,18 @@ export class AppConfig {
   @Min(1)
   GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION = 100;
 
+  /** How long a new WebSocket may take to send connection_init before it is closed (4408). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  GRAPHQL_WS_INIT_TIMEOUT_MS = 3000;
+
+  /** WebSocket ping period; a connection that has not answered the previous ping is dropped. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  GRAPHQL_WS_KEEPALIVE_MS = 12_000;
+
   get graphqlIde(): boolean {
     return this.GRAPHQL_IDE === undefined ? this.NODE_ENV !== 'production' : this.GRAPHQL_IDE === 'true';
   }

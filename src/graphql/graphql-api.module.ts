@@ -16,6 +16,7 @@ import { GraphqlWsServer, GRAPHQL_PATH } from './graphql-ws.server.js';
 import { assertComplexity, depthLimit } from './limits.js';
 import { LiveEventsBridge } from './live-events.bridge.js';
 import { LiveSubscriptions } from './live-subscriptions.service.js';
+import { PresenceFanout } from './presence-fanout.service.js';
 import { PresenceResolver } from './presence.resolver.js';
 import { ProfileRoomResolver } from './profile-room.resolver.js';
 import { PUB_SUB } from './pubsub.js';
@@ -75,6 +76,7 @@ class GraphqlContextModule {}
     PresenceResolver,
     ProfileRoomResolver,
     LiveSubscriptions,
+    PresenceFanout,
     LiveEventsBridge,
     GraphqlWsServer,
   ],

@@ -1,9 +1,22 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
-import { GraphQLError, parse, validate, type ExecutionArgs } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import {
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  parse,
+  validate,
+  visit,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { CloseCode, handleProtocols, type SubscribePayload } from 'graphql-ws';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -13,9 +26,14 @@ import { SessionsService } from '../auth/sessions.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { formatGraphQLError } from './graphql-errors.js';
 import { GraphqlContextFactory } from './graphql-context.js';
+import { GraphqlWsConnection, type GraphqlWsHandler } from './graphql-ws.connection.js';
 import { operationLimits } from './limits.js';
+import { PresenceStream, type PresenceRenderer } from './presence-fanout.service.js';
 
 export const GRAPHQL_PATH = '/graphql';
+
+/** Distinct selections whose renderers are kept for sharing; beyond it new ones start afresh. */
+const MAX_RENDERERS = 1000;
 
 /**
  * GraphQL over WebSocket on /graphql, graphql-ws protocol only (graphql-transport-ws). The
@@ -23,12 +41,21 @@ export const GRAPHQL_PATH = '/graphql';
  * token closes it with 4401, a wrong one with 4403. Each operation gets the same limits as over
  * HTTP, and a connection holds at most GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION operations: the
  * one over the limit gets an error, the socket stays up.
+ *
+ * presenceChanged is the operation with thousands of subscribers: its streams get a renderer
+ * shared by every subscription with the same selection, so a change is executed and serialised
+ * once per selection and each subscriber's message only splices in its operation id. Other
+ * subscriptions execute each event per subscriber, as graphql-js does.
  */
 @Injectable()
-export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicationShutdown, GraphqlWsHandler {
   private readonly logger = new Logger(GraphqlWsServer.name);
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  private cleanup?: { dispose: () => void | Promise<void> };
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    handleProtocols: (protocols) => handleProtocols(protocols) || false,
+  });
+  private readonly renderers = new Map<string, PresenceRenderer>();
   private onUpgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
   constructor(
@@ -41,55 +68,8 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
 
   onApplicationBootstrap(): void {
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
-    this.cleanup = useServer<Record<string, unknown>, { requester?: Requester }>(
-      {
-        schema: this.schemaHost.schema,
-        onConnect: async (ctx) => {
-          const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-          const token = typeof header === 'string' ? extractAccessToken(header, undefined) : undefined;
-          if (!token) {
-            ctx.extra.socket.close(CloseCode.Unauthorized, 'Missing access token');
-            return false;
-          }
-          const requester = await this.sessions.authenticate(token);
-          if (!requester) return false;
-          (ctx.extra as { requester?: Requester }).requester = requester;
-          return true;
-        },
-        onSubscribe: (ctx, _id, payload) => {
-          const open = Object.keys(ctx.subscriptions).length;
-          if (open > this.config.GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION) {
-            return [new GraphQLError(`At most ${this.config.GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION} operations per connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
-          }
-          let document;
-          try {
-            document = parse(payload.query);
-          } catch (error) {
-            return [error instanceof GraphQLError ? error : new GraphQLError('Invalid query')];
-          }
-          const schema = this.schemaHost.schema;
-          const limits = operationLimits({
-            maxDepth: this.config.GRAPHQL_MAX_DEPTH,
-            maxComplexity: this.config.GRAPHQL_MAX_COMPLEXITY,
-            variables: payload.variables ?? {},
-          });
-          const errors = validate(schema, document, undefined, undefined).concat(validate(schema, document, limits));
-          if (errors.length > 0) return errors;
-          const requester = (ctx.extra as { requester?: Requester }).requester;
-          return {
-            schema,
-            document,
-            operationName: payload.operationName,
-            variableValues: payload.variables,
-            contextValue: this.contexts.create(requester),
-          } satisfies ExecutionArgs;
-        },
-        onNext: (_ctx, _id, _payload, _args, result) =>
-          result.errors ? { ...result, errors: result.errors.map((error) => formatGraphQLError(error) as unknown as GraphQLError) } : undefined,
-        onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatGraphQLError(error) as unknown as GraphQLError),
-      },
-      this.wss,
-    );
+    const timers = { initTimeoutMs: this.config.GRAPHQL_WS_INIT_TIMEOUT_MS, keepAliveMs: this.config.GRAPHQL_WS_KEEPALIVE_MS };
+    this.wss.on('connection', (socket) => new GraphqlWsConnection(socket, this, timers));
     this.onUpgrade = (request, socket, head) => {
       const path = (request.url ?? '').split('?')[0];
       if (path !== GRAPHQL_PATH) {
@@ -107,8 +87,146 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
     if (this.onUpgrade) server.off('upgrade', this.onUpgrade);
     // 1001 Going Away: the server is stopping; clients reconnect and resume with `since`.
     for (const client of this.wss.clients) client.close(1001, 'Server shutting down');
-    await this.cleanup?.dispose();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     this.logger.debug('GraphQL WebSocket server closed');
   }
+
+  async authenticate(params: Record<string, unknown>): Promise<Requester | CloseCode.Unauthorized | CloseCode.Forbidden> {
+    const header = params.authorization ?? params.Authorization;
+    const token = typeof header === 'string' ? extractAccessToken(header, undefined) : undefined;
+    if (!token) return CloseCode.Unauthorized;
+    return (await this.sessions.authenticate(token)) ?? CloseCode.Forbidden;
+  }
+
+  async operate(connection: GraphqlWsConnection, id: string, payload: SubscribePayload): Promise<void> {
+    try {
+      if (connection.operationCount > this.config.GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+        const limit = this.config.GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION;
+        return connection.error(id, [{ message: `At most ${limit} operations per connection`, extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } }]);
+      }
+      const prepared = this.prepare(payload, connection.viewer);
+      if (Array.isArray(prepared)) return connection.error(id, prepared);
+      const { args, operation } = prepared;
+      if (operation.operation !== 'subscription') {
+        const result = await execute(args);
+        connection.next(id, formatResult(result));
+        return connection.complete(id);
+      }
+      const source = await createSourceEventStream(args);
+      if (!isAsyncIterable(source)) return connection.error(id, (source.errors ?? []).map(formatGraphQLError));
+      if (source instanceof PresenceStream) return this.streamPresence(connection, id, source, payload, args, operation);
+      await this.streamEach(connection, id, source, args);
+    } catch (error) {
+      connection.error(id, [formatGraphQLError(asGraphQLError(error))]);
+    }
+  }
+
+  private streamPresence(
+    connection: GraphqlWsConnection,
+    id: string,
+    stream: PresenceStream,
+    payload: SubscribePayload,
+    args: ExecutionArgs,
+    operation: OperationDefinitionNode,
+  ): void {
+    if (!connection.track(id, () => stream.close())) return;
+    stream.attach({
+      renderer: this.rendererFor(payload, args, operation),
+      next: (_presence, rendered) => connection.nextRendered(id, rendered!),
+      fail: (error) => connection.error(id, [formatGraphQLError(asGraphQLError(error))]),
+    });
+  }
+
+  /** Executes each event of a source stream for this subscriber (graphql-js's mapping). */
+  private async streamEach(connection: GraphqlWsConnection, id: string, source: AsyncIterable<unknown>, args: ExecutionArgs): Promise<void> {
+    const iterator = source[Symbol.asyncIterator]();
+    if (!connection.track(id, () => void iterator.return?.())) return;
+    for (;;) {
+      const step = await iterator.next();
+      if (step.done || !connection.isOpen(id)) break;
+      connection.next(id, formatResult(await execute({ ...args, rootValue: step.value })));
+    }
+    connection.complete(id);
+  }
+
+  /** Parses and validates an operation with the HTTP limits; errors come back as a list. */
+  private prepare(payload: SubscribePayload, viewer: Requester): { args: ExecutionArgs; operation: OperationDefinitionNode } | GraphQLFormattedError[] {
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query);
+    } catch (error) {
+      return [formatGraphQLError(error instanceof GraphQLError ? error : new GraphQLError('Invalid query'))];
+    }
+    const schema = this.schemaHost.schema;
+    const limits = operationLimits({
+      maxDepth: this.config.GRAPHQL_MAX_DEPTH,
+      maxComplexity: this.config.GRAPHQL_MAX_COMPLEXITY,
+      variables: payload.variables ?? {},
+    });
+    const errors = validate(schema, document).concat(validate(schema, document, limits));
+    if (errors.length > 0) return errors.map(formatGraphQLError);
+    const operation = getOperationAST(document, payload.operationName);
+    if (!operation) return [formatGraphQLError(new GraphQLError('Unable to identify operation'))];
+    const args: ExecutionArgs = {
+      schema,
+      document,
+      operationName: payload.operationName,
+      variableValues: payload.variables,
+      contextValue: this.contexts.create(viewer),
+    };
+    return { args, operation };
+  }
+
+  /**
+   * The renderer for a presenceChanged selection. Subscriptions share it when their query text,
+   * operation and variables match, not counting the variable that only lists the followed users:
+   * the root resolver ignores its arguments when mapping a change, and the Presence fields read
+   * nothing from the viewer's context, so the same change renders to the same bytes.
+   */
+  private rendererFor(payload: SubscribePayload, args: ExecutionArgs, operation: OperationDefinitionNode): PresenceRenderer {
+    const shared = { ...(payload.variables ?? {}) };
+    const listVariable = userIdsVariable(operation);
+    if (listVariable) delete shared[listVariable];
+    const key = `${payload.query}\u0000${payload.operationName ?? ''}\u0000${JSON.stringify(shared)}`;
+    let renderer = this.renderers.get(key);
+    if (!renderer) {
+      renderer = {
+        render: async (presence) => JSON.stringify(formatResult(await execute({ ...args, rootValue: presence }))),
+      };
+      if (this.renderers.size >= MAX_RENDERERS) this.renderers.clear();
+      this.renderers.set(key, renderer);
+    }
+    return renderer;
+  }
 }
+
+/** The variable feeding presenceChanged's userIds, when it is used nowhere else in the operation. */
+function userIdsVariable(operation: OperationDefinitionNode): string | null {
+  const root = operation.selectionSet.selections[0];
+  if (operation.selectionSet.selections.length !== 1 || root.kind !== Kind.FIELD) return null;
+  const value = root.arguments?.find((argument) => argument.name.value === 'userIds')?.value;
+  if (value?.kind !== Kind.VARIABLE) return null;
+  const name = value.name.value;
+  let uses = 0;
+  visit(operation.selectionSet, {
+    Variable(node) {
+      if (node.name.value === name) uses += 1;
+    },
+  });
+  return uses === 1 ? name : null;
+}
+
+function formatResult(result: ExecutionResult): ExecutionResult | { data: unknown; errors: GraphQLFormattedError[] } {
+  return result.errors ? { data: result.data ?? null, errors: result.errors.map(formatGraphQLError) } : result;
+}
+
+function asGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  const original = error instanceof Error ? error : new Error(String(error));
+  return new GraphQLError(original.message, { originalError: original });
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+

@@ -6,8 +6,8 @@ import { isLive } from '../presence/core/presence-rules.js';
 import { PresenceCommands } from '../presence/presence-commands.service.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { PresenceLoader, Viewer, type GraphqlContext } from './graphql-context.js';
-import { MAX_PRESENCE_USERS, LiveSubscriptions } from './live-subscriptions.service.js';
 import { toDevicePresence, toPresence } from './mappers.js';
+import { MAX_PRESENCE_USERS, PresenceFanout } from './presence-fanout.service.js';
 import { Me } from './models/me.model.js';
 import { ReportDeviceActivityArgs, SetManualPresenceArgs, SetStatusArgs } from './models/presence.args.js';
 import { Presence, PresenceStateValue } from './models/presence.model.js';
@@ -18,7 +18,7 @@ export class PresenceResolver {
   constructor(
     private readonly commands: PresenceCommands,
     private readonly engine: PresenceService,
-    private readonly live: LiveSubscriptions,
+    private readonly fanout: PresenceFanout,
     private readonly clock: Clock,
   ) {}
 
@@ -94,7 +94,7 @@ export class PresenceResolver {
     resolve: (payload: Presence) => payload,
   })
   presenceChanged(@Viewer() viewer: Requester, @Args('userIds', { type: () => [ID] }) userIds: string[]) {
-    return this.live.presenceChanged(viewer, userIds);
+    return this.fanout.follow(viewer, userIds);
   }
 
   /** The viewer's own presence after a mutation, read fresh. */

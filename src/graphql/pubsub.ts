@@ -7,7 +7,7 @@ import { PubSub } from 'graphql-subscriptions';
  */
 export const PUB_SUB = Symbol('PUB_SUB');
 
-export type LivePubSub = Pick<PubSub, 'publish' | 'asyncIterableIterator'>;
+export type LivePubSub = Pick<PubSub, 'publish' | 'subscribe' | 'unsubscribe' | 'asyncIterableIterator'>;
 
 /**
  * Triggers and their payloads. There is one trigger per user and per room, so a change is pushed

@@ -1,0 +1,161 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, MessageType, parseMessage, type SubscribePayload } from 'graphql-ws';
+import type { RawData, WebSocket } from 'ws';
+import type { Requester } from '../auth/requester.js';
+
+/** What the server does for a connection: authenticate it, and run its operations. */
+export interface GraphqlWsHandler {
+  /** The viewer for a connection_init payload; a `CloseCode` refuses the connection. */
+  authenticate(params: Record<string, unknown>): Promise<Requester | CloseCode.Unauthorized | CloseCode.Forbidden>;
+  /** Runs one operation; its items go out through `connection`, and `connection.track` stops it. */
+  operate(connection: GraphqlWsConnection, id: string, payload: SubscribePayload): Promise<void>;
+}
+
+export interface GraphqlWsTimers {
+  initTimeoutMs: number;
+  keepAliveMs: number;
+}
+
+/**
+ * One socket speaking the graphql-ws protocol (graphql-transport-ws), with the library's close
+ * codes: 4406 wrong subprotocol, 4408 no connection_init in time, 4429 a second init, 4401 an
+ * operation before the ack or no token, 4403 a refused token, 4409 a reused operation id, 4400
+ * a malformed message. A WebSocket ping every keep-alive period ends a connection that stopped
+ * answering.
+ */
+export class GraphqlWsConnection {
+  private initReceived = false;
+  private requester: Requester | null = null;
+  /** Open operations and how to stop each; null while it is being set up. */
+  private readonly operations = new Map<string, (() => void) | null>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private awaitingPong = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly handler: GraphqlWsHandler,
+    timers: GraphqlWsTimers,
+  ) {
+    if (socket.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL) {
+      socket.close(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
+      return;
+    }
+    this.timers.push(
+      setTimeout(() => {
+        if (!this.initReceived) socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+      }, timers.initTimeoutMs),
+      setInterval(() => this.keepAlive(), timers.keepAliveMs),
+    );
+    socket.on('message', (data: RawData) => void this.receive(data));
+    socket.on('pong', () => (this.awaitingPong = false));
+    socket.once('close', () => this.closed());
+  }
+
+  get viewer(): Requester {
+    return this.requester!;
+  }
+
+  get operationCount(): number {
+    return this.operations.size;
+  }
+
+  /** Registers how to stop an operation; false when the client completed it meanwhile. */
+  track(id: string, stop: () => void): boolean {
+    if (!this.operations.has(id)) {
+      stop();
+      return false;
+    }
+    this.operations.set(id, stop);
+    return true;
+  }
+
+  isOpen(id: string): boolean {
+    return this.operations.has(id);
+  }
+
+  next(id: string, payload: unknown): void {
+    if (this.operations.has(id)) this.send(JSON.stringify({ id, type: MessageType.Next, payload }));
+  }
+
+  /** A next message whose payload is already serialised: the id is spliced in, nothing else is. */
+  nextRendered(id: string, payloadJson: string): void {
+    if (this.operations.has(id)) this.send(`{"id":${JSON.stringify(id)},"type":"next","payload":${payloadJson}}`);
+  }
+
+  /** Ends an operation with errors. */
+  error(id: string, errors: readonly GraphQLFormattedError[]): void {
+    if (!this.operations.delete(id)) return;
+    this.send(JSON.stringify({ id, type: MessageType.Error, payload: errors }));
+  }
+
+  complete(id: string): void {
+    if (!this.operations.delete(id)) return;
+    this.send(JSON.stringify({ id, type: MessageType.Complete }));
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  private send(text: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(text);
+  }
+
+  private async receive(data: RawData): Promise<void> {
+    let message;
+    try {
+      message = parseMessage(String(data));
+    } catch {
+      return this.close(CloseCode.BadRequest, 'Invalid message received');
+    }
+    switch (message.type) {
+      case MessageType.ConnectionInit: {
+        if (this.initReceived) return this.close(CloseCode.TooManyInitialisationRequests, 'Too many initialisation requests');
+        this.initReceived = true;
+        const outcome = await this.handler.authenticate(message.payload ?? {});
+        if (outcome === CloseCode.Unauthorized) return this.close(outcome, 'Missing access token');
+        if (outcome === CloseCode.Forbidden) return this.close(outcome, 'Forbidden');
+        this.requester = outcome;
+        this.send(JSON.stringify({ type: MessageType.ConnectionAck }));
+        return;
+      }
+      case MessageType.Ping:
+        this.send(JSON.stringify(message.payload ? { type: MessageType.Pong, payload: message.payload } : { type: MessageType.Pong }));
+        return;
+      case MessageType.Pong:
+        return;
+      case MessageType.Subscribe: {
+        if (!this.requester) return this.close(CloseCode.Unauthorized, 'Unauthorized');
+        if (this.operations.has(message.id)) return this.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${message.id} already exists`);
+        this.operations.set(message.id, null);
+        await this.handler.operate(this, message.id, message.payload);
+        return;
+      }
+      case MessageType.Complete: {
+        const stop = this.operations.get(message.id);
+        this.operations.delete(message.id);
+        stop?.();
+        return;
+      }
+      default:
+        // Server-to-client messages (next, error, connection_ack) are not the client's to send.
+        return this.close(CloseCode.BadRequest, `Unexpected message of type ${message.type} received`);
+    }
+  }
+
+  private keepAlive(): void {
+    if (this.awaitingPong) {
+      this.socket.terminate();
+      return;
+    }
+    this.awaitingPong = true;
+    this.socket.ping();
+  }
+
+  private closed(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    const stops = [...this.operations.values()];
+    this.operations.clear();
+    for (const stop of stops) stop?.();
+  }
+}

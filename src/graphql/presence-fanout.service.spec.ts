@@ -1,0 +1,118 @@
+import { PubSub } from 'graphql-subscriptions';
+import type { PresenceVisibilityCache } from '../access/presence-visibility-cache.js';
+import type { Requester } from '../auth/requester.js';
+import type { Clock } from '../common/clock.js';
+import { MatrixError } from '../common/matrix-error.js';
+import type { PresenceView } from '../presence/core/presence-model.js';
+import type { PresenceReader, PresenceRecord } from '../presence/presence-reader.service.js';
+import type { Presence } from './models/presence.model.js';
+import { PresenceFanout, type PresenceRenderer, type PresenceSink } from './presence-fanout.service.js';
+import { TRIGGERS } from './pubsub.js';
+
+const ALICE = '@alice:test';
+const BOB = '@bob:test';
+
+/** A world of published presence, a visibility rule and a pub/sub, all in memory. */
+function world() {
+  const views = new Map<string, PresenceView>([
+    [ALICE, { presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null }],
+    [BOB, { presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null }],
+  ]);
+  const record = (userId: string): PresenceRecord => ({ userId, view: views.get(userId)!, displayName: null, avatarUrl: null });
+  const hidden = new Set<string>();
+  let initialRead: Promise<void> = Promise.resolve();
+  const reader = {
+    read: async (viewer: string, userIds: readonly string[]) => {
+      await initialRead;
+      return new Map(userIds.map((userId) => [userId, hidden.has(`${viewer}>${userId}`) ? MatrixError.forbidden('no') : record(userId)]));
+    },
+    readOne: async (_viewer: string, userId: string) => record(userId),
+    publicRecord: async (userId: string) => record(userId),
+  } as unknown as PresenceReader;
+  const visibility = { maySeePresence: async (viewer: string, owner: string) => !hidden.has(`${viewer}>${owner}`) } as unknown as PresenceVisibilityCache;
+  const pubsub = new PubSub();
+  const fanout = new PresenceFanout(pubsub, reader, visibility, { now: () => 1_000 } as Clock);
+  const change = async (userId: string, view: Partial<PresenceView>) => {
+    views.set(userId, { ...views.get(userId)!, ...view });
+    await pubsub.publish(TRIGGERS.presenceChanged(userId), { userId });
+  };
+  return {
+    fanout,
+    change,
+    hide: (viewer: string, owner: string) => hidden.add(`${viewer}>${owner}`),
+    holdInitialRead: () => {
+      let release!: () => void;
+      initialRead = new Promise((resolve) => (release = resolve));
+      return release;
+    },
+  };
+}
+
+const viewer = (userId: string) => ({ userId, deviceId: 'D' }) as Requester;
+
+/** Lets queued deliveries run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('PresenceFanout', () => {
+  it('streams the initial values, then each change once, as an async iterable', async () => {
+    const { fanout, change } = world();
+    const iterator = fanout.follow(viewer(BOB), [ALICE])[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toMatchObject({ userId: ALICE, state: 'offline' });
+    await change(ALICE, { presence: 'online', statusMsg: 'hi' });
+    // A notification that changes nothing visible is not delivered.
+    await change(ALICE, {});
+    await change(ALICE, { presence: 'busy' });
+    expect((await iterator.next()).value).toMatchObject({ state: 'online', statusMsg: 'hi' });
+    expect((await iterator.next()).value).toMatchObject({ state: 'busy' });
+    await iterator.return!();
+  });
+
+  it('ends the stream with FORBIDDEN once the viewer may no longer see the user', async () => {
+    const { fanout, change, hide } = world();
+    const iterator = fanout.follow(viewer(BOB), [ALICE])[Symbol.asyncIterator]();
+    await iterator.next();
+    hide(BOB, ALICE);
+    await change(ALICE, { presence: 'online' });
+    await expect(iterator.next()).rejects.toMatchObject({ errcode: 'M_FORBIDDEN' });
+  });
+
+  it('renders a change once for every stream that shares a renderer', async () => {
+    const { fanout, change } = world();
+    const renders: Presence[] = [];
+    const renderer: PresenceRenderer = {
+      render: async (presence) => {
+        renders.push(presence);
+        return `${presence.userId}:${presence.state}`;
+      },
+    };
+    const received: string[][] = [[], [], []];
+    const sink = (n: number): PresenceSink => ({ renderer, next: (_presence, text) => received[n].push(text!), fail: () => undefined });
+    for (const n of [0, 1, 2]) fanout.follow(viewer(`@watcher${n}:test`), [ALICE, BOB]).attach(sink(n));
+    await settle();
+    renders.length = 0;
+    await change(ALICE, { presence: 'online' });
+    await settle();
+    expect(renders).toHaveLength(1);
+    expect(received.map((texts) => texts.at(-1))).toEqual([`${ALICE}:online`, `${ALICE}:online`, `${ALICE}:online`]);
+  });
+
+  it('delivers a change made while the initial values were being read, after them', async () => {
+    const { fanout, change, holdInitialRead } = world();
+    const release = holdInitialRead();
+    const iterator = fanout.follow(viewer(BOB), [ALICE])[Symbol.asyncIterator]();
+    const first = iterator.next();
+    await settle();
+    await change(ALICE, { presence: 'online' });
+    release();
+    expect((await first).value).toMatchObject({ state: 'online' });
+    await change(ALICE, { presence: 'unavailable' });
+    expect((await iterator.next()).value).toMatchObject({ state: 'unavailable' });
+    await iterator.return!();
+  });
+
+  it('refuses an empty list or one over the limit', () => {
+    const { fanout } = world();
+    expect(() => fanout.follow(viewer(BOB), [])).toThrow(MatrixError);
+    expect(() => fanout.follow(viewer(BOB), Array.from({ length: 1001 }, (_, n) => `@u${n}:test`))).toThrow(MatrixError);
+  });
+});
