@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { AppConfig } from '../src/config/app-config.js';
 import { eventsWritten } from './scenarios/events-written.js';
 import { fanout } from './scenarios/fanout.js';
 import { longPoll } from './scenarios/long-poll.js';
@@ -21,9 +22,9 @@ const scenarios: Array<[string, () => Promise<ScenarioResult> | ScenarioResult]>
   ['fanout1k', () => fanout(options, options.quick ? 50 : 1000)],
   ['fanout10k', () => fanout(options, options.quick ? 100 : 10_000)],
   ['longpoll', () => longPoll(options)],
-  ['events', () => eventsWritten(options)],
-  // The same day with automatic changes written at most every 15 minutes (changes by hand at once).
-  ['events15', () => eventsWritten(options, 900_000)],
+  ['events', () => eventsWritten(options, new AppConfig().PRESENCE_SETTLE_MS)],
+  // The same day with every change written at once: what the settle time saves.
+  ['events0', () => eventsWritten(options, 0)],
   ['timers', () => timerScale(options)],
 ];
 

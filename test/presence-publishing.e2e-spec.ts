@@ -128,7 +128,7 @@ describe('presence timers', () => {
   });
 
   it('goes unavailable after the idle timeout while still syncing, and online again on activity', async () => {
-    await withServer({ PRESENCE_IDLE_TIMEOUT_MS: '1000' }, async (server) => {
+    await withServer({ PRESENCE_IDLE_TIMEOUT_MS: '1000', PRESENCE_SETTLE_MS: '0' }, async (server) => {
       const [alice, bob, roomId] = await roomMates(server);
       const { next_batch: since } = await bob.sync({ set_presence: 'offline' });
       await alice.sync();
@@ -142,11 +142,26 @@ describe('presence timers', () => {
   });
 
   it('flips currently_active after the last-active granularity', async () => {
-    await withServer({ PRESENCE_LAST_ACTIVE_GRANULARITY_MS: '1000' }, async (server) => {
+    await withServer({ PRESENCE_LAST_ACTIVE_GRANULARITY_MS: '1000', PRESENCE_SETTLE_MS: '0' }, async (server) => {
       const [alice, bob] = await roomMates(server);
       const { next_batch: since } = await bob.sync({ set_presence: 'offline' });
       await put(alice, { presence: 'online' });
       await syncUntilPresence(bob, since, alice.userId, (c) => c.presence === 'online' && c.currently_active === false);
+    });
+  });
+
+  it('lets an idle spell settle for PRESENCE_SETTLE_MS: a pause between messages writes nothing', async () => {
+    await withServer({ PRESENCE_IDLE_TIMEOUT_MS: '2000', PRESENCE_LAST_ACTIVE_GRANULARITY_MS: '1000' }, async (server) => {
+      const [alice, bob, roomId] = await roomMates(server);
+      await alice.sync();
+      // Alice's own view (the truth) goes idle; what others see waits for the change to settle.
+      for (let own = 'online'; own !== 'unavailable'; ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        own = (await alice.ok('GET', `/presence/${enc(alice.userId)}/status`)).presence;
+      }
+      expect((await bob.ok('GET', `/presence/${enc(alice.userId)}/status`)).presence).toBe('online');
+      await alice.send(roomId, { msgtype: 'm.text', body: 'back before it settled' });
+      expect((await publishedPresenceEvents(alice)).map((event) => [event.content.presence, event.content.currently_active])).toEqual([['online', true]]);
     });
   });
 

@@ -139,6 +139,15 @@ export class AppConfig {
   @Min(0)
   PRESENCE_MIN_PUBLISH_INTERVAL_MS = 0;
 
+  /**
+   * How long a change the clock makes (idle, currently_active lapsing, busy lapsing) must hold
+   * before it is written; changes a request makes and going offline are written at once.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  PRESENCE_SETTLE_MS = 600_000;
+
   /** How often the presence timers are swept, and pending presence state written. */
   @Transform(toInt)
   @IsInt()

@@ -1,3 +1,4 @@
+import type { PendingChange } from './core/presence-rules.js';
 import type { PresenceInputs, PresenceView } from './core/presence-model.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
 
@@ -7,6 +8,8 @@ export interface TrackedPresence {
   published: PresenceView | null;
   /** When `published` was written (0 when unknown, e.g. after a restart). */
   publishedAt?: number;
+  /** A change not yet published: since when, and whether a request made it (not stored). */
+  pending?: PendingChange | null;
 }
 
 export function toRow(userId: string, tracked: TrackedPresence): PresenceStateEntity {

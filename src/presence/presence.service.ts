@@ -17,7 +17,7 @@ import {
   type PresenceView,
 } from './core/presence-model.js';
 import { PRESENCE_POLICIES } from './core/policies.js';
-import { BY_HAND_INPUTS, publicationDue, publicationEvents, sameView } from './core/presence-rules.js';
+import { BY_HAND_INPUTS, pendingChange, publicationDue, publicationEvents, sameView } from './core/presence-rules.js';
 import { presenceEventContent, statusEventContent } from './presence-events.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
 import { fromRow, toRow, type TrackedPresence } from './presence-state.mapper.js';
@@ -131,9 +131,13 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     if (!this.tracking) return;
     const now = this.clock.now();
     const tracked = this.track(userId);
+    const before = this.evaluate(tracked, now).forOthers;
     for (const input of inputs) tracked.inputs = this.policy.apply(tracked.inputs, input, now, this.settings);
     this.dirty.add(userId);
-    const publication = this.reconcile(userId, tracked, now, inputs.some((input) => BY_HAND_INPUTS.has(input.kind)));
+    const publication = this.reconcile(userId, tracked, now, {
+      byHand: inputs.some((input) => BY_HAND_INPUTS.has(input.kind)),
+      byRequest: !sameView(before, this.evaluate(tracked, now).forOthers),
+    });
     if (publication) await this.publish([publication]);
   }
 
@@ -159,7 +163,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
         const publications: Publication[] = [];
         for (const userId of this.wheel.takeDue(now)) {
           const tracked = this.users.get(userId);
-          const publication = tracked && this.reconcile(userId, tracked, now, false);
+          const publication = tracked && this.reconcile(userId, tracked, now, { byHand: false, byRequest: false });
           if (publication) publications.push(publication);
         }
         if (publications.length > 0) await this.publish(publications);
@@ -192,18 +196,23 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
    * Re-evaluates a user, re-arms their timer and returns what must be published, if anything.
    * `published` moves before the write so concurrent inputs never publish the same change twice.
    */
-  private reconcile(userId: string, tracked: TrackedPresence, now: number, byHand: boolean): Publication | null {
+  private reconcile(userId: string, tracked: TrackedPresence, now: number, cause: { byHand: boolean; byRequest: boolean }): Publication | null {
     const evaluation = this.evaluate(tracked, now);
     const previous = tracked.published;
+    tracked.pending = pendingChange(previous, evaluation.forOthers, tracked.pending ?? null, now, cause.byRequest);
     const due = publicationDue(previous && { view: previous, at: tracked.publishedAt ?? 0 }, evaluation.forOthers, now, {
-      byHand,
+      byHand: cause.byHand,
+      byRequest: tracked.pending?.byRequest ?? false,
+      pendingSince: tracked.pending?.since ?? now,
       minIntervalMs: this.config.PRESENCE_MIN_PUBLISH_INTERVAL_MS,
+      settleMs: this.config.PRESENCE_SETTLE_MS,
     });
     const wakes = [evaluation.nextChangeAt, due !== null && due > now ? due : null].filter((at): at is number => at !== null);
     this.arm(userId, wakes.length > 0 ? Math.min(...wakes) : null);
     if (due !== now) return null;
     tracked.published = evaluation.forOthers;
     tracked.publishedAt = now;
+    tracked.pending = null;
     return { userId, view: evaluation.forOthers, previous };
   }
 

@@ -209,20 +209,58 @@ export function applyAutomatic(
 /** Inputs that are the user's own choice: published at once whatever the interval. */
 export const BY_HAND_INPUTS: ReadonlySet<string> = new Set(['manual', 'clear-manual', 'appear-offline', 'status']);
 
+/** How quickly changes of what others see are written (PRODUCT.md section 6, with researchers' knobs). */
+export interface PublicationPacing {
+  /** The user changed it by hand: manual presence, appear-offline, status text. */
+  byHand: boolean;
+  /** A request made the change, or part of it (a sync's set_presence, a device report, activity), not only the clock. */
+  byRequest: boolean;
+  /** Since when what others would see has differed from what was published. */
+  pendingSince: number;
+  /** Automatic changes are written at most this often. */
+  minIntervalMs: number;
+  /** How long a change the clock made must hold before it is written. */
+  settleMs: number;
+}
+
+export interface PendingChange {
+  since: number;
+  byRequest: boolean;
+}
+
 /**
- * When a change of what others see is written (PRODUCT.md section 6, with a researcher's knob):
- * a change the user made by hand (manual presence, appear-offline, status text) at once; an
- * automatic one (idle, timeouts, currently_active, device reports) at once after a quiet spell,
- * otherwise when `minIntervalMs` has passed since the last publication, as the view is then.
- * Returns `now` to publish now, a later time to look again, or null when nothing is pending.
+ * The change waiting to be written, if any: since when what others would see has differed from
+ * what was published, and whether a request made any of it (a request's change is not held to
+ * settle even when the clock adds to it).
+ */
+export function pendingChange(
+  published: PresenceView | null,
+  view: PresenceView,
+  pending: PendingChange | null,
+  now: number,
+  byRequest: boolean,
+): PendingChange | null {
+  if (published && sameView(published, view)) return null;
+  return { since: pending?.since ?? now, byRequest: (pending?.byRequest ?? false) || byRequest };
+}
+
+/**
+ * When a change of what others see is written: a change by hand (or of the status text) at
+ * once; one a request made at once, or when `minIntervalMs` has passed since the last
+ * publication; one the clock made (idle, currently_active lapsing, busy lapsing) only once it has
+ * held for `settleMs` too, so that a user who pauses between messages does not flap. Going
+ * offline never waits to settle. Returns `now` to publish now, a later time to look again, or
+ * null when nothing is pending.
  */
 export function publicationDue(
   published: { view: PresenceView; at: number } | null,
   view: PresenceView,
   now: number,
-  options: { byHand: boolean; minIntervalMs: number },
+  pacing: PublicationPacing,
 ): number | null {
   if (published && sameView(published.view, view)) return null;
-  if (!published || options.byHand || published.view.statusMsg !== view.statusMsg) return now;
-  return Math.max(now, published.at + options.minIntervalMs);
+  if (!published || pacing.byHand || published.view.statusMsg !== view.statusMsg) return now;
+  const paced = published.at + pacing.minIntervalMs;
+  const settled = pacing.byRequest || view.presence === 'offline' ? now : pacing.pendingSince + pacing.settleMs;
+  return Math.max(now, paced, settled);
 }

@@ -1,6 +1,6 @@
 import type { PresencePolicy, PresenceSettings, PresenceView } from '../core/presence-model.js';
 import { EMPTY_INPUTS } from '../core/presence-model.js';
-import { BY_HAND_INPUTS, publicationDue, publicationEvents, sameView } from '../core/presence-rules.js';
+import { BY_HAND_INPUTS, pendingChange, type PendingChange, publicationDue, publicationEvents, sameView } from '../core/presence-rules.js';
 import type { ScriptedInput } from './day-script.js';
 
 export interface PresenceCost {
@@ -26,24 +26,27 @@ export function replayDay(
   settings: PresenceSettings,
   script: ScriptedInput[],
   dayEnd: number,
-  minPublishIntervalMs = 0,
+  pacing: { minIntervalMs: number; settleMs: number },
 ): PresenceCost {
   let inputs = EMPTY_INPUTS;
   let published: { view: PresenceView; at: number } | null = null;
+  let pending: PendingChange | null = null;
   let notified: PresenceView | null = null;
   const cost: PresenceCost = { presenceEvents: 0, statusEvents: 0, legacyUpdates: 0, activeHours: 0 };
   const activeHours = new Set<number>();
 
-  const reconcile = (now: number, byHand: boolean) => {
+  const reconcile = (now: number, cause: { byHand: boolean; byRequest: boolean }) => {
     const evaluation = policy.evaluate(inputs, now, settings);
     const view = evaluation.forOthers;
-    const due = publicationDue(published, view, now, { byHand, minIntervalMs: minPublishIntervalMs });
+    pending = pendingChange(published?.view ?? null, view, pending, now, cause.byRequest);
+    const due = publicationDue(published, view, now, { byHand: cause.byHand, byRequest: pending?.byRequest ?? false, pendingSince: pending?.since ?? now, ...pacing });
     if (due === now) {
       for (const kind of publicationEvents(published?.view ?? null, view)) {
         if (kind === 'presence') cost.presenceEvents += 1;
         else cost.statusEvents += 1;
       }
       published = { view, at: now };
+      pending = null;
     }
     const bumped = notified !== null && view.lastActiveTs - notified.lastActiveTs > settings.lastActiveGranularityMs;
     if (!notified || !sameView(notified, view) || bumped) {
@@ -55,13 +58,15 @@ export function replayDay(
     return wakes.length > 0 ? Math.min(...wakes) : null;
   };
 
+  const byClock = { byHand: false, byRequest: false };
   let wakeAt: number | null = null;
   for (const { at, input } of script) {
-    while (wakeAt !== null && wakeAt <= at) wakeAt = reconcile(wakeAt, false);
+    while (wakeAt !== null && wakeAt <= at) wakeAt = reconcile(wakeAt, byClock);
+    const before = policy.evaluate(inputs, at, settings).forOthers;
     inputs = policy.apply(inputs, input, at, settings);
-    wakeAt = reconcile(at, BY_HAND_INPUTS.has(input.kind));
+    wakeAt = reconcile(at, { byHand: BY_HAND_INPUTS.has(input.kind), byRequest: !sameView(before, policy.evaluate(inputs, at, settings).forOthers) });
   }
-  while (wakeAt !== null && wakeAt <= dayEnd) wakeAt = reconcile(wakeAt, false);
+  while (wakeAt !== null && wakeAt <= dayEnd) wakeAt = reconcile(wakeAt, byClock);
   cost.activeHours = activeHours.size;
   return cost;
 }
