@@ -14,6 +14,8 @@ import { PUB_SUB, TRIGGERS, type LivePubSub, type PresenceChangedPayload, type R
 export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
   private stop?: () => void;
   private readonly presenceTypes: string[];
+  /** The types that change the profile fields riding along with presence. */
+  private readonly profileTypes: string[];
 
   constructor(
     @Inject(PUB_SUB) private readonly pubsub: LivePubSub,
@@ -23,6 +25,7 @@ export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
     ids: MscIdentifiers,
   ) {
     this.presenceTypes = (['presence', 'status', 'profileField', 'profilePrivacy'] as const).flatMap((name) => ids.both(name));
+    this.profileTypes = ids.both('profileField');
   }
 
   onModuleInit(): void {
@@ -41,13 +44,13 @@ export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
       latestByRoom.set(event.roomId, event.streamOrdering);
       if (this.presenceTypes.includes(event.type) && (await this.profileRooms.isProfileRoomOf(event.sender, event.roomId))) {
         owners.add(event.sender);
+        if (this.profileTypes.includes(event.type)) this.reader.forget(event.sender);
       }
     }
     for (const [roomId, streamOrdering] of latestByRoom) {
       await this.pubsub.publish(TRIGGERS.roomState(roomId), { roomId, streamOrdering } satisfies RoomStatePayload);
     }
     for (const userId of owners) {
-      this.reader.forget(userId);
       await this.pubsub.publish(TRIGGERS.presenceChanged(userId), { userId } satisfies PresenceChangedPayload);
     }
   }
