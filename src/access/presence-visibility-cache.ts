@@ -38,6 +38,12 @@ export class PresenceVisibilityCache implements OnModuleInit, OnModuleDestroy {
     this.stop?.();
   }
 
+  /** The cached decision, if there is one for the current epoch: fan-out loops skip a promise per follower. */
+  known(viewer: string, owner: string): boolean | undefined {
+    const known = this.decisions.get(`${viewer}\u0000${owner}`);
+    return known && known.epoch === this.epoch ? known.allowed : undefined;
+  }
+
   async maySeePresence(viewer: string, owner: string): Promise<boolean> {
     const key = `${viewer}\u0000${owner}`;
     const known = this.decisions.get(key);

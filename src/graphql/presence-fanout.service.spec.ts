@@ -29,7 +29,10 @@ function world() {
     readOne: async (_viewer: string, userId: string) => record(userId),
     publicRecord: async (userId: string) => record(userId),
   } as unknown as PresenceReader;
-  const visibility = { maySeePresence: async (viewer: string, owner: string) => !hidden.has(`${viewer}>${owner}`) } as unknown as PresenceVisibilityCache;
+  const visibility = {
+    known: () => undefined,
+    maySeePresence: async (viewer: string, owner: string) => !hidden.has(`${viewer}>${owner}`),
+  } as unknown as PresenceVisibilityCache;
   const pubsub = new PubSub();
   const fanout = new PresenceFanout(pubsub, reader, visibility, { now: () => 1_000 } as Clock);
   const change = async (userId: string, view: Partial<PresenceView>) => {

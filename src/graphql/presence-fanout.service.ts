@@ -189,7 +189,7 @@ export class PresenceFanout {
     if (!streams || streams.size === 0) return;
     const shared = toPresence(await this.reader.publicRecord(userId), this.clock.now());
     const print = fingerprint(shared);
-    const rendered = new Map<PresenceRenderer, Promise<string>>();
+    const due: PresenceStream[] = [];
     for (const stream of [...streams]) {
       if (stream.closed) continue;
       if (!stream.live) {
@@ -201,20 +201,24 @@ export class PresenceFanout {
         await this.deliverOwn(stream, userId);
         continue;
       }
-      if (!(await this.visibility.maySeePresence(stream.viewerId, userId))) {
+      const visible = this.visibility.known(stream.viewerId, userId) ?? (await this.visibility.maySeePresence(stream.viewerId, userId));
+      if (!visible) {
         stream.fail(MatrixError.forbidden(`You are not allowed to see the presence of ${userId}`));
         continue;
       }
       if (stream.last.get(userId) === print) continue;
       stream.last.set(userId, print);
+      due.push(stream);
+    }
+    // Render once per renderer, then send without yielding in between.
+    const rendered = new Map<PresenceRenderer, string>();
+    for (const stream of due) {
       const renderer = stream.sink!.renderer;
-      let text: string | null = null;
-      if (renderer) {
-        let once = rendered.get(renderer);
-        if (!once) rendered.set(renderer, (once = renderer.render(shared)));
-        text = await once;
-      }
-      if (!stream.closed) stream.sink!.next(shared, text);
+      if (renderer && !rendered.has(renderer)) rendered.set(renderer, await renderer.render(shared));
+    }
+    for (const stream of due) {
+      const renderer = stream.sink!.renderer;
+      if (!stream.closed) stream.sink!.next(shared, renderer ? rendered.get(renderer)! : null);
     }
   }
 
