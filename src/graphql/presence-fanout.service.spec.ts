@@ -31,6 +31,8 @@ function world() {
   } as unknown as PresenceReader;
   const visibility = {
     known: () => undefined,
+    currentEpoch: 0,
+    remember: () => undefined,
     maySeePresence: async (viewer: string, owner: string) => !hidden.has(`${viewer}>${owner}`),
   } as unknown as PresenceVisibilityCache;
   const pubsub = new PubSub();

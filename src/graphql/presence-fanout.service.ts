@@ -135,7 +135,11 @@ export class PresenceFanout {
     // Follow before reading the initial values, so no change falls between the two.
     for (const userId of stream.userIds) this.add(userId, stream);
     try {
+      const epoch = this.visibility.currentEpoch;
       const initial = await this.reader.read(stream.viewerId, stream.userIds);
+      // The read checked access to every user: the first change of each needs no second check.
+      const visible = stream.userIds.filter((userId) => userId !== stream.viewerId && !(initial.get(userId) instanceof MatrixError));
+      this.visibility.remember(stream.viewerId, visible, true, epoch);
       const now = this.clock.now();
       for (const userId of stream.userIds) {
         const record = initial.get(userId)!;
