@@ -5,6 +5,33 @@ import { RoomMembershipEntity, type Membership } from './room-membership.entity.
 export const EVENT_COLUMNS =
   'e.stream_ordering, e.event_id, e.room_id, e.type, e.state_key, e.sender, e.content, e.unsigned, e.origin_server_ts, e.device_id, e.txn_id';
 
+export const INSERT_EVENT = `INSERT INTO events
+  (stream_ordering, event_id, room_id, type, state_key, sender, content, unsigned, origin_server_ts, device_id, txn_id)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+export const UPSERT_ROOM_STATE = `INSERT INTO room_state (room_id, type, state_key, stream_ordering) VALUES (?, ?, ?, ?)
+  ON CONFLICT (room_id, type, state_key) DO UPDATE SET stream_ordering = excluded.stream_ordering`;
+
+export const UPSERT_MEMBERSHIP = `INSERT INTO room_memberships (room_id, user_id, membership, stream_ordering) VALUES (?, ?, ?, ?)
+  ON CONFLICT (room_id, user_id) DO UPDATE SET membership = excluded.membership, stream_ordering = excluded.stream_ordering`;
+
+/** The values of INSERT_EVENT, stored as TypeORM stores the entity (simple-json as JSON text). */
+export function eventRowValues(event: EventEntity): [number, string, string, string, string | null, string, string, string | null, number, string | null, string | null] {
+  return [
+    event.streamOrdering,
+    event.eventId,
+    event.roomId,
+    event.type,
+    event.stateKey,
+    event.sender,
+    JSON.stringify(event.content),
+    event.unsigned === null ? null : JSON.stringify(event.unsigned),
+    event.originServerTs,
+    event.deviceId,
+    event.txnId,
+  ];
+}
+
 export interface EventRow {
   stream_ordering: number;
   event_id: string;

@@ -10,7 +10,18 @@ import { newEventId } from '../common/matrix-ids.js';
 import { RoomAliasEntity } from '../rooms/room-alias.entity.js';
 import { RoomEntity } from '../rooms/room.entity.js';
 import { toClientEvent } from './client-event.js';
-import { EVENT_COLUMNS, membershipOf, toEventEntity, toMembershipEntity, type EventRow, type MembershipRow } from './event-rows.js';
+import {
+  EVENT_COLUMNS,
+  eventRowValues,
+  INSERT_EVENT,
+  membershipOf,
+  toEventEntity,
+  toMembershipEntity,
+  UPSERT_MEMBERSHIP,
+  UPSERT_ROOM_STATE,
+  type EventRow,
+  type MembershipRow,
+} from './event-rows.js';
 import { EventEntity } from './event.entity.js';
 import { Membership, RoomMembershipEntity } from './room-membership.entity.js';
 import { RoomStateEntity } from './room-state.entity.js';
@@ -39,6 +50,7 @@ export class RoomWriteTransaction {
   constructor(
     readonly manager: EntityManager,
     private readonly store: EventStore,
+    private readonly sql: SqlStatements,
     private readonly appended: EventEntity[],
     private readonly audience: Set<string>,
     readonly now: number,
@@ -80,16 +92,13 @@ export class RoomWriteTransaction {
     const size = Buffer.byteLength(JSON.stringify(toClientEvent(event, this.now)));
     if (size > MAX_EVENT_BYTES) throw MatrixError.tooLarge(`Event is ${size} bytes; the limit is ${MAX_EVENT_BYTES}`);
 
-    // simple-json columns are typed loosely by TypeORM's insert; the entity is complete here.
-    await this.manager.insert(EventEntity, event as never);
+    // Prepared SQL on the shared connection runs inside this transaction, like the manager's queries.
+    this.sql.run(INSERT_EVENT, ...eventRowValues(event));
     if (event.stateKey !== null) {
-      await this.manager.upsert(
-        RoomStateEntity,
-        { roomId: event.roomId, type: event.type, stateKey: event.stateKey, streamOrdering: event.streamOrdering },
-        ['roomId', 'type', 'stateKey'],
-      );
+      this.sql.run(UPSERT_ROOM_STATE, event.roomId, event.type, event.stateKey, event.streamOrdering);
       if (event.type === 'm.room.member') {
-        await this.manager.upsert(RoomMembershipEntity, membershipOf(event), ['roomId', 'userId']);
+        const membership = membershipOf(event);
+        this.sql.run(UPSERT_MEMBERSHIP, membership.roomId, membership.userId, membership.membership, membership.streamOrdering);
         this.audience.add(event.stateKey);
       }
       this.states.set(event.roomId, state.with(event));
@@ -179,7 +188,7 @@ export class EventStore implements OnModuleInit {
     const audience = new Set<string>();
     let tx: RoomWriteTransaction | undefined;
     const result = await this.writer.transaction(
-      (manager) => work((tx = new RoomWriteTransaction(manager, this, appended, audience, this.clock.now()))),
+      (manager) => work((tx = new RoomWriteTransaction(manager, this, this.sql, appended, audience, this.clock.now()))),
       (committed) => {
         if (committed) this.settleCommit(tx!, appended);
         // Writes are serialised, so nothing else allocated meanwhile: hand the positions back.

@@ -6,6 +6,7 @@ import { DomainEventBus } from '../common/event-bus.js';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseWriter } from '../database/database-writer.service.js';
+import { SqlStatements } from '../database/sql-statements.js';
 import { EventStore, RoomWriteTransaction } from '../events/event-store.service.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import {
@@ -20,7 +21,7 @@ import { PRESENCE_POLICIES } from './core/policies.js';
 import { BY_HAND_INPUTS, publicationDue, publicationEvents, sameView } from './core/presence-rules.js';
 import { presenceEventContent, statusEventContent } from './presence-events.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
-import { fromRow, toRow, type TrackedPresence } from './presence-state.mapper.js';
+import { fromRow, toRow, upsertValues, UPSERT_PRESENCE_STATE, type TrackedPresence } from './presence-state.mapper.js';
 import { TimerWheel } from './timer-wheel.js';
 
 const NEVER_SEEN: PresenceView = Object.freeze({ presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null });
@@ -54,6 +55,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     @InjectRepository(PresenceStateEntity) private readonly rows: Repository<PresenceStateEntity>,
     private readonly store: EventStore,
     private readonly writer: DatabaseWriter,
+    private readonly sql: SqlStatements,
     private readonly profileRooms: ProfileRoomService,
     private readonly bus: DomainEventBus,
     private readonly clock: Clock,
@@ -215,7 +217,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
         await this.writePublication(tx, rooms[index], publication);
         const tracked = this.users.get(publication.userId);
         if (tracked) {
-          await tx.manager.upsert(PresenceStateEntity, toRow(publication.userId, tracked) as never, ['userId']);
+          this.sql.run(UPSERT_PRESENCE_STATE, ...upsertValues(toRow(publication.userId, tracked)));
           this.dirty.delete(publication.userId);
         }
       }
@@ -239,10 +241,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       return tracked ? [toRow(userId, tracked)] : [];
     });
     try {
-      await this.writer.transaction(async (manager) => {
-        for (let start = 0; start < rows.length; start += 200) {
-          await manager.upsert(PresenceStateEntity, rows.slice(start, start + 200) as never, ['userId']);
-        }
+      // Prepared SQL on the shared connection runs inside the writer's transaction.
+      await this.writer.transaction(async () => {
+        for (const row of rows) this.sql.run(UPSERT_PRESENCE_STATE, ...upsertValues(row));
       });
     } catch (error) {
       for (const userId of userIds) this.dirty.add(userId);
