@@ -7,7 +7,8 @@ import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseWriter } from '../database/database-writer.service.js';
 import { SqlStatements } from '../database/sql-statements.js';
-import { EventStore, RoomWriteTransaction } from '../events/event-store.service.js';
+import { EventStore } from '../events/event-store.service.js';
+import { RoomWriteTransaction } from '../events/room-write-transaction.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import {
   EMPTY_INPUTS,
