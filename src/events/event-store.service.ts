@@ -12,11 +12,15 @@ import { EventEntity } from './event.entity.js';
 import { Membership, RoomMembershipEntity } from './room-membership.entity.js';
 import { RoomStateEntity } from './room-state.entity.js';
 import { RoomState } from './room-state.js';
+import { RoomTails } from './room-tails.js';
 import { RoomWriteTransaction } from './room-write-transaction.js';
 
 /** Bounds on the in-memory mirrors of committed rows; past one, that mirror starts again empty. */
 const MAX_CACHED_ROOMS = 50_000;
 const MAX_CACHED_USERS = 100_000;
+/** Enough for a default timeline page (10) and one more, for rooms written lately. */
+const TAIL_LENGTH = 20;
+const MAX_TAILS = 10_000;
 
 /**
  * The event store: the single writer of rooms and events. Writes are serialised (SQLite has one
@@ -40,6 +44,7 @@ export class EventStore implements OnModuleInit {
   private readonly roomMates = new Map<string, Set<string>>();
   /** Each room's newest committed stream position, so a room with nothing new is not read. */
   private readonly newest = new Map<string, number>();
+  private readonly tails = new RoomTails(TAIL_LENGTH, MAX_TAILS);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -91,6 +96,7 @@ export class EventStore implements OnModuleInit {
   private settleCommit(tx: RoomWriteTransaction, appended: EventEntity[]): void {
     this.committed = this.allocated;
     for (const [roomId, state] of tx.statesAfter) remember(this.roomStates, roomId, state, MAX_CACHED_ROOMS);
+    this.tails.add(appended);
     let membershipChanged = false;
     for (const event of appended) {
       // Positions only grow, so an event just committed is the newest of its room.
@@ -135,9 +141,19 @@ export class EventStore implements OnModuleInit {
     return this.keep(this.newest, roomId, Number(row?.newest ?? 0), MAX_CACHED_ROOMS * 10);
   }
 
-  /** The rooms among `roomIds` with events after `after`. */
-  private roomsWithEventsAfter(roomIds: string[], after: number): string[] {
-    return roomIds.filter((roomId) => this.newestIn(roomId) > after);
+  /**
+   * The events in (after, upTo] of the rooms whose recent tail reaches back far enough, and the
+   * other rooms that have events after `after`, left to read from the database.
+   */
+  private recentEvents(roomIds: string[], after: number, upTo: number): { recent: EventEntity[]; unread: string[] } {
+    const recent: EventEntity[] = [];
+    const unread: string[] = [];
+    for (const roomId of roomIds) {
+      const events = this.tails.between(roomId, after, upTo);
+      if (events) recent.push(...events);
+      else if (this.newestIn(roomId) > after) unread.push(roomId);
+    }
+    return { recent, unread };
   }
 
   /**
@@ -194,8 +210,16 @@ export class EventStore implements OnModuleInit {
     accept?: (event: EventEntity) => boolean;
   }): Promise<EventEntity[]> {
     const { roomId, limit, newestFirst, accept } = options;
-    const page = Math.max(limit + 1, 50);
     const found: EventEntity[] = [];
+    const recent = this.tails.between(roomId, options.after, options.upTo);
+    if (recent) {
+      for (const event of newestFirst ? recent.reverse() : recent) {
+        if (!accept || accept(event)) found.push(event);
+        if (found.length > limit) break;
+      }
+      return found;
+    }
+    const page = Math.max(limit + 1, 50);
     let after = options.after;
     let upTo = Math.min(options.upTo, this.newestIn(roomId));
     const sql = `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.room_id = ? AND e.stream_ordering > ? AND e.stream_ordering <= ?
@@ -217,8 +241,18 @@ export class EventStore implements OnModuleInit {
   /** Events of the given types (optionally in the given rooms) with position in (after, upTo]. */
   async eventsBetween(options: { types: string[]; roomIds?: string[]; after: number; upTo: number }): Promise<EventEntity[]> {
     const { types, after, upTo } = options;
-    const roomIds = options.roomIds && this.roomsWithEventsAfter(options.roomIds, after);
-    if (types.length === 0 || roomIds?.length === 0 || after >= upTo) return [];
+    if (types.length === 0 || options.roomIds?.length === 0 || after >= upTo) return [];
+    if (options.roomIds) {
+      const { recent, unread } = this.recentEvents(options.roomIds, after, upTo);
+      const matching = recent.filter((event) => types.includes(event.type));
+      if (unread.length === 0) return matching.sort(byStreamOrder);
+      const older = this.eventsBetweenFromDatabase(types, unread, after, upTo);
+      return [...matching, ...older].sort(byStreamOrder);
+    }
+    return this.eventsBetweenFromDatabase(types, undefined, after, upTo);
+  }
+
+  private eventsBetweenFromDatabase(types: string[], roomIds: string[] | undefined, after: number, upTo: number): EventEntity[] {
     const inRooms = roomIds ? `AND e.room_id IN (${SqlStatements.placeholders(roomIds.length)})` : '';
     const rows = this.sql.all<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events e
@@ -235,8 +269,13 @@ export class EventStore implements OnModuleInit {
   /** Who sent events of the given types in the given rooms within (after, upTo]: no content is read. */
   async sendersBetween(options: { types: string[]; roomIds: string[]; after: number; upTo: number }): Promise<Array<{ sender: string; roomId: string }>> {
     const { types, after, upTo } = options;
-    const roomIds = this.roomsWithEventsAfter(options.roomIds, after);
-    if (types.length === 0 || roomIds.length === 0 || after >= upTo) return [];
+    if (types.length === 0 || after >= upTo) return [];
+    const { recent, unread: roomIds } = this.recentEvents(options.roomIds, after, upTo);
+    const senders = new Map<string, { sender: string; roomId: string }>();
+    for (const event of recent) {
+      if (types.includes(event.type)) senders.set(`${event.roomId}\u0000${event.sender}`, { sender: event.sender, roomId: event.roomId });
+    }
+    if (roomIds.length === 0) return [...senders.values()];
     const rows = this.sql.all<{ sender: string; room_id: string }>(
       `SELECT DISTINCT e.sender, e.room_id FROM events e
        WHERE e.type IN (${SqlStatements.placeholders(types.length)}) AND e.room_id IN (${SqlStatements.placeholders(roomIds.length)})
@@ -246,7 +285,7 @@ export class EventStore implements OnModuleInit {
       after,
       upTo,
     );
-    return rows.map((row) => ({ sender: row.sender, roomId: row.room_id }));
+    return [...senders.values(), ...rows.map((row) => ({ sender: row.sender, roomId: row.room_id }))];
   }
 
   async getEvent(eventId: string): Promise<EventEntity | null> {
@@ -310,6 +349,10 @@ export class EventStore implements OnModuleInit {
     }
     return new Set(mates);
   }
+}
+
+function byStreamOrder(a: EventEntity, b: EventEntity): number {
+  return a.streamOrdering - b.streamOrdering;
 }
 
 /** Adds to a bounded mirror, emptying it first when full. */
