@@ -51,6 +51,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private ticker?: NodeJS.Timeout;
   private ticking: Promise<void> | null = null;
   private stopOnActivity?: () => void;
+  /** Publications waiting for the next write, and that write once it is asked for. */
+  private queued: Array<{ publication: Publication; roomId: string }> = [];
+  private nextWrite: Promise<void> | null = null;
 
   constructor(
     @InjectRepository(PresenceStateEntity) private readonly rows: Repository<PresenceStateEntity>,
@@ -210,19 +213,34 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     return { userId, view: evaluation.forOthers, previous };
   }
 
-  /** Writes the changes, with the users' rows, in one transaction. */
+  /**
+   * Writes the changes, with the users' rows. Changes made while a write waits for the writer
+   * join it, so under load many users' changes share one transaction (one commit).
+   */
   private async publish(publications: Publication[]): Promise<void> {
     const rooms = await Promise.all(publications.map(({ userId }) => this.profileRooms.ensureProfileRoom(userId)));
-    await this.store.write(async (tx) => {
-      for (const [index, publication] of publications.entries()) {
-        await this.writePublication(tx, rooms[index], publication);
-        const tracked = this.users.get(publication.userId);
-        if (tracked) {
-          this.sql.run(UPSERT_PRESENCE_STATE, ...upsertValues(toRow(publication.userId, tracked)));
-          this.dirty.delete(publication.userId);
+    publications.forEach((publication, index) => this.queued.push({ publication, roomId: rooms[index] }));
+    if (!this.nextWrite) {
+      const write = this.store.write(async (tx) => {
+        const batch = this.queued;
+        this.queued = [];
+        this.nextWrite = null;
+        for (const { publication, roomId } of batch) {
+          await this.writePublication(tx, roomId, publication);
+          const tracked = this.users.get(publication.userId);
+          if (tracked) {
+            this.sql.run(UPSERT_PRESENCE_STATE, ...upsertValues(toRow(publication.userId, tracked)));
+            this.dirty.delete(publication.userId);
+          }
         }
-      }
-    });
+      });
+      // A write that fails before taking its batch must not hold back the publications after it.
+      write.catch(() => {
+        if (this.nextWrite === write) this.nextWrite = null;
+      });
+      this.nextWrite = write;
+    }
+    await this.nextWrite;
   }
 
   private async writePublication(tx: RoomWriteTransaction, roomId: string, { userId, view, previous }: Publication): Promise<void> {
