@@ -214,26 +214,15 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Writes the changes, with the users' rows. Changes made while a write waits for the writer
-   * join it, so under load many users' changes share one transaction (one commit).
+   * Writes the changes, with the users' rows. Changes made before a write starts join it, so
+   * under load many users' changes share one transaction (one commit).
    */
   private async publish(publications: Publication[]): Promise<void> {
     const rooms = await Promise.all(publications.map(({ userId }) => this.profileRooms.ensureProfileRoom(userId)));
     publications.forEach((publication, index) => this.queued.push({ publication, roomId: rooms[index] }));
     if (!this.nextWrite) {
-      const write = this.store.write(async (tx) => {
-        const batch = this.queued;
-        this.queued = [];
-        this.nextWrite = null;
-        for (const { publication, roomId } of batch) {
-          await this.writePublication(tx, roomId, publication);
-          const tracked = this.users.get(publication.userId);
-          if (tracked) {
-            this.sql.run(UPSERT_PRESENCE_STATE, ...upsertValues(toRow(publication.userId, tracked)));
-            this.dirty.delete(publication.userId);
-          }
-        }
-      });
+      // Started once the requests read in this turn of the event loop have queued theirs too.
+      const write = new Promise((resolve) => setImmediate(resolve)).then(() => this.store.write((tx) => this.writeQueued(tx)));
       // A write that fails before taking its batch must not hold back the publications after it.
       write.catch(() => {
         if (this.nextWrite === write) this.nextWrite = null;
@@ -241,6 +230,20 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       this.nextWrite = write;
     }
     await this.nextWrite;
+  }
+
+  private async writeQueued(tx: RoomWriteTransaction): Promise<void> {
+    const batch = this.queued;
+    this.queued = [];
+    this.nextWrite = null;
+    for (const { publication, roomId } of batch) {
+      await this.writePublication(tx, roomId, publication);
+      const tracked = this.users.get(publication.userId);
+      if (tracked) {
+        this.sql.run(UPSERT_PRESENCE_STATE, ...upsertValues(toRow(publication.userId, tracked)));
+        this.dirty.delete(publication.userId);
+      }
+    }
   }
 
   private async writePublication(tx: RoomWriteTransaction, roomId: string, { userId, view, previous }: Publication): Promise<void> {
