@@ -104,4 +104,26 @@ describe(EventStore.name, () => {
     expect(await membershipOf(dave.userId, roomId)).toBeUndefined();
     expect(await store.usersSharingRoomWith(eve.userId)).not.toContain(dave.userId);
   });
+
+  it('reads the latest state per key between two positions alike from memory and from the database', async () => {
+    const roomId = await alice.createRoom({ preset: 'public_chat', name: 'first' });
+    const created = store.currentPosition();
+    await alice.setState(roomId, 'm.room.name', '', { name: 'second' });
+    await alice.send(roomId, { msgtype: 'm.text', body: 'between' });
+    await alice.setState(roomId, 'm.room.topic', '', { topic: 'a topic' });
+    await alice.setState(roomId, 'm.room.name', '', { name: 'third' });
+    const before = store.currentPosition() + 1;
+    const summary = (events: Array<{ type: string; content: Record<string, unknown> }>) => events.map((event) => [event.type, event.content]);
+    // After the room's creation, the events kept in memory answer; from the start, the database does.
+    expect(summary(await store.stateBetween(roomId, created, before))).toEqual([
+      ['m.room.topic', { topic: 'a topic' }],
+      ['m.room.name', { name: 'third' }],
+    ]);
+    const all = await store.stateBetween(roomId, 0, before);
+    expect(summary(all.slice(-2))).toEqual([
+      ['m.room.topic', { topic: 'a topic' }],
+      ['m.room.name', { name: 'third' }],
+    ]);
+    expect(all.map((event) => event.streamOrdering)).toEqual([...all.map((event) => event.streamOrdering)].sort((a, b) => a - b));
+  });
 });

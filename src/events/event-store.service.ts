@@ -178,6 +178,11 @@ export class EventStore implements OnModuleInit {
 
   /** The latest state event per (type, state_key) with stream position in (after, before). */
   async stateBetween(roomId: string, after: number, before: number): Promise<EventEntity[]> {
+    const recent = this.tails.between(roomId, after, before - 1);
+    if (recent) {
+      // RoomState keeps the last event per (type, state_key).
+      return new RoomState(recent).events().sort(byStreamOrder);
+    }
     const rows = this.sql.all<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events e INNER JOIN (
          SELECT MAX(x.stream_ordering) AS latest FROM events x
