@@ -28,9 +28,9 @@ const MAX_TAILS = 10_000;
  * are announced on the domain event bus for /sync and live channels.
  *
  * It mirrors in memory what /sync reads most (rooms' current state, users' memberships and
- * room-mates, each room's newest position): only rows read outside any transaction are kept,
- * since the shared connection would show an open transaction's rows, and each commit brings
- * the mirrors up to date before the next write begins.
+ * room-mates, each room's newest position, the recent events of rooms written lately): only rows
+ * read outside any transaction are kept, since the shared connection would show an open
+ * transaction's rows, and each commit brings the mirrors up to date before the next write begins.
  */
 @Injectable()
 export class EventStore implements OnModuleInit {
