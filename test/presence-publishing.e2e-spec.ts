@@ -32,6 +32,20 @@ describe('publishing presence into the profile room', () => {
 
   afterAll(() => server.close());
 
+  it('publishes every change of many users changing at once, each in order, before answering', async () => {
+    const users = await Promise.all(Array.from({ length: 8 }, () => TestClient.register(server.baseUrl)));
+    await Promise.all(
+      users.map(async (user) => {
+        await Promise.all([put(user, { presence: 'busy' }), user.sync({ set_presence: 'offline' })]);
+        await put(user, { presence: 'unavailable', status_msg: 'away' });
+      }),
+    );
+    for (const user of users) {
+      const events = await publishedPresenceEvents(user);
+      expect(events.map((event) => event.content.presence ?? event.content.status_msg)).toEqual(['busy', 'unavailable', 'away']);
+    }
+  });
+
   it('writes exactly one event per change of presence, currently_active or status, and none otherwise', async () => {
     const alice = await TestClient.register(server.baseUrl);
     expect(await publishedPresenceEvents(alice)).toEqual([]);

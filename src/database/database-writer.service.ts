@@ -14,7 +14,21 @@ export class DatabaseWriter {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.lock.run(() => this.dataSource.transaction(work));
+  /**
+   * `settled` runs before the next transaction starts, with whether this one committed: what
+   * mirrors committed rows in memory is then up to date before anyone can write again.
+   */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>, settled?: (committed: boolean) => void): Promise<T> {
+    return this.lock.run(async () => {
+      let result: T;
+      try {
+        result = await this.dataSource.transaction(work);
+      } catch (error) {
+        settled?.(false);
+        throw error;
+      }
+      settled?.(true);
+      return result;
+    });
   }
 }

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseWriter } from './database-writer.service.js';
 import { dataSourceOptions } from './data-source.js';
+import { SqlStatements } from './sql-statements.js';
 
 @Global()
 @Module({
@@ -12,7 +13,7 @@ import { dataSourceOptions } from './data-source.js';
       useFactory: (config: AppConfig) => dataSourceOptions(config),
     }),
   ],
-  providers: [DatabaseWriter],
-  exports: [DatabaseWriter],
+  providers: [DatabaseWriter, SqlStatements],
+  exports: [DatabaseWriter, SqlStatements],
 })
 export class DatabaseModule {}

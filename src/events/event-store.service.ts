@@ -1,140 +1,55 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainEventBus } from '../common/event-bus.js';
-import { MatrixError } from '../common/matrix-error.js';
 import { DatabaseWriter } from '../database/database-writer.service.js';
-import { newEventId } from '../common/matrix-ids.js';
+import { SqlStatements } from '../database/sql-statements.js';
 import { RoomAliasEntity } from '../rooms/room-alias.entity.js';
 import { RoomEntity } from '../rooms/room.entity.js';
-import { toClientEvent } from './client-event.js';
+import { EVENT_COLUMNS, membershipOf, toEventEntity, toMembershipEntity, type EventRow, type MembershipRow } from './event-rows.js';
 import { EventEntity } from './event.entity.js';
 import { Membership, RoomMembershipEntity } from './room-membership.entity.js';
 import { RoomStateEntity } from './room-state.entity.js';
 import { RoomState } from './room-state.js';
+import { RoomTails } from './room-tails.js';
+import { RoomWriteTransaction } from './room-write-transaction.js';
 
-/** The spec's limit on a whole event, in bytes of JSON. */
-export const MAX_EVENT_BYTES = 65_536;
-
-export interface NewEvent {
-  roomId: string;
-  type: string;
-  stateKey?: string;
-  sender: string;
-  content: Record<string, unknown>;
-  deviceId?: string;
-  txnId?: string;
-}
-
-/**
- * One write transaction: reads see its own writes, appended events get the next stream
- * positions, and the room's current state and memberships are kept in step.
- */
-export class RoomWriteTransaction {
-  private readonly states = new Map<string, RoomState>();
-
-  constructor(
-    readonly manager: EntityManager,
-    private readonly store: EventStore,
-    private readonly appended: EventEntity[],
-    private readonly audience: Set<string>,
-    readonly now: number,
-  ) {}
-
-  async state(roomId: string): Promise<RoomState> {
-    let state = this.states.get(roomId);
-    if (!state) {
-      state = await this.store.currentState(roomId, this.manager);
-      this.states.set(roomId, state);
-    }
-    return state;
-  }
-
-  async append(input: NewEvent): Promise<EventEntity> {
-    const state = await this.state(input.roomId);
-    const event = new EventEntity();
-    event.streamOrdering = this.store.allocateStreamOrdering();
-    event.eventId = newEventId();
-    event.roomId = input.roomId;
-    event.type = input.type;
-    event.stateKey = input.stateKey ?? null;
-    event.sender = input.sender;
-    event.content = input.content;
-    event.originServerTs = this.now;
-    event.deviceId = input.deviceId ?? null;
-    event.txnId = input.txnId ?? null;
-    event.unsigned = null;
-    if (event.stateKey !== null) {
-      const previous = state.get(event.type, event.stateKey);
-      if (previous) {
-        event.unsigned = {
-          prev_content: previous.content,
-          prev_sender: previous.sender,
-          replaces_state: previous.eventId,
-        };
-      }
-    }
-    const size = Buffer.byteLength(JSON.stringify(toClientEvent(event, this.now)));
-    if (size > MAX_EVENT_BYTES) throw MatrixError.tooLarge(`Event is ${size} bytes; the limit is ${MAX_EVENT_BYTES}`);
-
-    // simple-json columns are typed loosely by TypeORM's insert; the entity is complete here.
-    await this.manager.insert(EventEntity, event as never);
-    if (event.stateKey !== null) {
-      await this.manager.upsert(
-        RoomStateEntity,
-        { roomId: event.roomId, type: event.type, stateKey: event.stateKey, streamOrdering: event.streamOrdering },
-        ['roomId', 'type', 'stateKey'],
-      );
-      if (event.type === 'm.room.member') {
-        await this.manager.upsert(
-          RoomMembershipEntity,
-          {
-            roomId: event.roomId,
-            userId: event.stateKey,
-            membership: String(event.content.membership) as Membership,
-            streamOrdering: event.streamOrdering,
-          },
-          ['roomId', 'userId'],
-        );
-        this.audience.add(event.stateKey);
-      }
-      this.states.set(event.roomId, state.with(event));
-    }
-    const after = this.states.get(event.roomId) ?? state;
-    for (const member of after.members('join')) this.audience.add(member);
-    for (const member of after.members('invite')) this.audience.add(member);
-    this.appended.push(event);
-    return event;
-  }
-
-  async insertRoom(room: RoomEntity): Promise<void> {
-    await this.manager.insert(RoomEntity, room);
-  }
-
-  async insertAlias(alias: string, roomId: string, creator: string): Promise<void> {
-    const existing = await this.manager.findOneBy(RoomAliasEntity, { alias });
-    if (existing) throw new MatrixError(400, 'M_ROOM_IN_USE', `Room alias ${alias} already taken`);
-    await this.manager.insert(RoomAliasEntity, { alias, roomId, creator });
-  }
-}
+/** Bounds on the in-memory mirrors of committed rows; past one, that mirror starts again empty. */
+const MAX_CACHED_ROOMS = 50_000;
+const MAX_CACHED_USERS = 100_000;
+/** Enough for a default timeline page (10) and one more, for rooms written lately. */
+const TAIL_LENGTH = 20;
+const MAX_TAILS = 10_000;
 
 /**
  * The event store: the single writer of rooms and events. Writes are serialised (SQLite has one
  * writer anyway, and serialising keeps stream order equal to commit order); committed events
  * are announced on the domain event bus for /sync and live channels.
+ *
+ * It mirrors in memory what /sync reads most (rooms' current state, users' memberships and
+ * room-mates, each room's newest position, the recent events of rooms written lately): only rows
+ * read outside any transaction are kept, since the shared connection would show an open
+ * transaction's rows, and each commit brings the mirrors up to date before the next write begins.
  */
 @Injectable()
 export class EventStore implements OnModuleInit {
   /** The last position handed out, and the last one whose transaction committed. */
   private allocated = 0;
   private committed = 0;
-  /** Room-mates per user, kept until any membership changes (a cheap, always-correct cache). */
-  private readonly roomMates = new Map<string, Promise<Set<string>>>();
+  private readonly roomStates = new Map<string, RoomState>();
+  /** Each user's memberships by room. */
+  private readonly memberships = new Map<string, Map<string, RoomMembershipEntity>>();
+  /** Room-mates per user, kept until any membership changes. */
+  private readonly roomMates = new Map<string, Set<string>>();
+  /** Each room's newest committed stream position, so a room with nothing new is not read. */
+  private readonly newest = new Map<string, number>();
+  private readonly tails = new RoomTails(TAIL_LENGTH, MAX_TAILS);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly writer: DatabaseWriter,
+    private readonly sql: SqlStatements,
     private readonly bus: DomainEventBus,
     private readonly clock: Clock,
   ) {}
@@ -164,33 +79,81 @@ export class EventStore implements OnModuleInit {
   async write<T>(work: (tx: RoomWriteTransaction) => Promise<T>): Promise<T> {
     const appended: EventEntity[] = [];
     const audience = new Set<string>();
-    let result: T;
-    try {
-      result = await this.writer.transaction((manager) =>
-        work(new RoomWriteTransaction(manager, this, appended, audience, this.clock.now())),
-      );
-    } catch (error) {
-      // Writes are serialised, so nothing else allocated meanwhile: hand the positions back.
-      this.allocated = this.committed;
-      throw error;
-    }
-    this.committed = this.allocated;
-    if (appended.some((event) => event.type === 'm.room.member')) this.roomMates.clear();
+    let tx: RoomWriteTransaction | undefined;
+    const result = await this.writer.transaction(
+      (manager) => work((tx = new RoomWriteTransaction(manager, this, this.sql, appended, audience, this.clock.now()))),
+      (committed) => {
+        if (committed) this.settleCommit(tx!, appended);
+        // Writes are serialised, so nothing else allocated meanwhile: hand the positions back.
+        else this.allocated = this.committed;
+      },
+    );
     if (appended.length > 0) this.bus.emit('room.events.persisted', { events: appended, audience });
     return result;
   }
 
-  private events(manager?: EntityManager) {
-    return (manager ?? this.dataSource.manager).getRepository(EventEntity);
+  /** Brings the mirrors up to the transaction just committed: its rooms' states are now the committed ones. */
+  private settleCommit(tx: RoomWriteTransaction, appended: EventEntity[]): void {
+    this.committed = this.allocated;
+    for (const [roomId, state] of tx.statesAfter) remember(this.roomStates, roomId, state, MAX_CACHED_ROOMS);
+    this.tails.add(appended);
+    let membershipChanged = false;
+    for (const event of appended) {
+      // Positions only grow, so an event just committed is the newest of its room.
+      remember(this.newest, event.roomId, event.streamOrdering, MAX_CACHED_ROOMS * 10);
+      if (event.type === 'm.room.member' && event.stateKey !== null) {
+        this.memberships.get(event.stateKey)?.set(event.roomId, membershipOf(event));
+        membershipChanged = true;
+      }
+    }
+    if (membershipChanged) this.roomMates.clear();
   }
 
-  async currentState(roomId: string, manager?: EntityManager): Promise<RoomState> {
-    const events = await this.events(manager)
-      .createQueryBuilder('e')
-      .innerJoin(RoomStateEntity, 's', 's.stream_ordering = e.stream_ordering')
-      .where('s.room_id = :roomId', { roomId })
-      .getMany();
-    return new RoomState(events);
+  private events() {
+    return this.dataSource.getRepository(EventEntity);
+  }
+
+  /** Keeps a read in a mirror only when no transaction could have coloured it. */
+  private keep<K, V>(mirror: Map<K, V>, key: K, value: V, limit: number): V {
+    if (!this.sql.inTransaction) remember(mirror, key, value, limit);
+    return value;
+  }
+
+  /**
+   * The room's committed current state; inside a write transaction it is the database's too,
+   * as writes are serialised and the transaction keeps its own writes (`RoomWriteTransaction.state`).
+   */
+  async currentState(roomId: string): Promise<RoomState> {
+    const cached = this.roomStates.get(roomId);
+    if (cached) return cached;
+    const rows = this.sql.all<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events e INNER JOIN room_state s ON s.stream_ordering = e.stream_ordering WHERE s.room_id = ?`,
+      roomId,
+    );
+    return this.keep(this.roomStates, roomId, new RoomState(rows.map(toEventEntity)), MAX_CACHED_ROOMS);
+  }
+
+  /** The room's newest committed stream position (0 without events); read positions beyond it have nothing. */
+  private newestIn(roomId: string): number {
+    const cached = this.newest.get(roomId);
+    if (cached !== undefined) return cached;
+    const row = this.sql.get<{ newest: number | null }>('SELECT MAX(stream_ordering) AS newest FROM events WHERE room_id = ?', roomId);
+    return this.keep(this.newest, roomId, Number(row?.newest ?? 0), MAX_CACHED_ROOMS * 10);
+  }
+
+  /**
+   * The events in (after, upTo] of the rooms whose recent tail reaches back far enough, and the
+   * other rooms that have events after `after`, left to read from the database.
+   */
+  private recentEvents(roomIds: string[], after: number, upTo: number): { recent: EventEntity[]; unread: string[] } {
+    const recent: EventEntity[] = [];
+    const unread: string[] = [];
+    for (const roomId of roomIds) {
+      const events = this.tails.between(roomId, after, upTo);
+      if (events) recent.push(...events);
+      else if (this.newestIn(roomId) > after) unread.push(roomId);
+    }
+    return { recent, unread };
   }
 
   /**
@@ -215,27 +178,23 @@ export class EventStore implements OnModuleInit {
 
   /** The latest state event per (type, state_key) with stream position in (after, before). */
   async stateBetween(roomId: string, after: number, before: number): Promise<EventEntity[]> {
-    return this.events()
-      .createQueryBuilder('e')
-      .innerJoin(
-        (sub) =>
-          sub
-            .select('x.type', 'type')
-            .addSelect('x.state_key', 'state_key')
-            .addSelect('MAX(x.stream_ordering)', 'latest')
-            .from(EventEntity, 'x')
-            .where('x.room_id = :roomId')
-            .andWhere('x.state_key IS NOT NULL')
-            .andWhere('x.stream_ordering > :after')
-            .andWhere('x.stream_ordering < :before')
-            .groupBy('x.type')
-            .addGroupBy('x.state_key'),
-        'latest',
-        'latest.latest = e.stream_ordering',
-      )
-      .setParameters({ roomId, after, before })
-      .orderBy('e.stream_ordering', 'ASC')
-      .getMany();
+    const recent = this.tails.between(roomId, after, before - 1);
+    if (recent) {
+      // RoomState keeps the last event per (type, state_key).
+      return new RoomState(recent).events().sort(byStreamOrder);
+    }
+    const rows = this.sql.all<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events e INNER JOIN (
+         SELECT MAX(x.stream_ordering) AS latest FROM events x
+         WHERE x.room_id = ? AND x.state_key IS NOT NULL AND x.stream_ordering > ? AND x.stream_ordering < ?
+         GROUP BY x.type, x.state_key
+       ) latest ON latest.latest = e.stream_ordering
+       ORDER BY e.stream_ordering ASC`,
+      roomId,
+      after,
+      before,
+    );
+    return rows.map(toEventEntity);
   }
 
   /** The room's state just before the given stream position. */
@@ -256,19 +215,22 @@ export class EventStore implements OnModuleInit {
     accept?: (event: EventEntity) => boolean;
   }): Promise<EventEntity[]> {
     const { roomId, limit, newestFirst, accept } = options;
-    const page = Math.max(limit + 1, 50);
     const found: EventEntity[] = [];
+    const recent = this.tails.between(roomId, options.after, options.upTo);
+    if (recent) {
+      for (const event of newestFirst ? recent.reverse() : recent) {
+        if (!accept || accept(event)) found.push(event);
+        if (found.length > limit) break;
+      }
+      return found;
+    }
+    const page = Math.max(limit + 1, 50);
     let after = options.after;
-    let upTo = options.upTo;
+    let upTo = Math.min(options.upTo, this.newestIn(roomId));
+    const sql = `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.room_id = ? AND e.stream_ordering > ? AND e.stream_ordering <= ?
+      ORDER BY e.stream_ordering ${newestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
     while (found.length <= limit && after < upTo) {
-      const batch = await this.events()
-        .createQueryBuilder('e')
-        .where('e.room_id = :roomId', { roomId })
-        .andWhere('e.stream_ordering > :after', { after })
-        .andWhere('e.stream_ordering <= :upTo', { upTo })
-        .orderBy('e.stream_ordering', newestFirst ? 'DESC' : 'ASC')
-        .take(page)
-        .getMany();
+      const batch = this.sql.all<EventRow>(sql, roomId, after, upTo, page).map(toEventEntity);
       for (const event of batch) {
         if (!accept || accept(event)) found.push(event);
         if (found.length > limit) break;
@@ -283,31 +245,52 @@ export class EventStore implements OnModuleInit {
 
   /** Events of the given types (optionally in the given rooms) with position in (after, upTo]. */
   async eventsBetween(options: { types: string[]; roomIds?: string[]; after: number; upTo: number }): Promise<EventEntity[]> {
-    const { types, roomIds, after, upTo } = options;
-    if (types.length === 0 || roomIds?.length === 0 || after >= upTo) return [];
-    const query = this.events()
-      .createQueryBuilder('e')
-      .where('e.type IN (:...types)', { types })
-      .andWhere('e.stream_ordering > :after', { after })
-      .andWhere('e.stream_ordering <= :upTo', { upTo });
-    if (roomIds) query.andWhere('e.room_id IN (:...roomIds)', { roomIds });
-    return query.orderBy('e.stream_ordering', 'ASC').getMany();
+    const { types, after, upTo } = options;
+    if (types.length === 0 || options.roomIds?.length === 0 || after >= upTo) return [];
+    if (options.roomIds) {
+      const { recent, unread } = this.recentEvents(options.roomIds, after, upTo);
+      const matching = recent.filter((event) => types.includes(event.type));
+      if (unread.length === 0) return matching.sort(byStreamOrder);
+      const older = this.eventsBetweenFromDatabase(types, unread, after, upTo);
+      return [...matching, ...older].sort(byStreamOrder);
+    }
+    return this.eventsBetweenFromDatabase(types, undefined, after, upTo);
+  }
+
+  private eventsBetweenFromDatabase(types: string[], roomIds: string[] | undefined, after: number, upTo: number): EventEntity[] {
+    const inRooms = roomIds ? `AND e.room_id IN (${SqlStatements.placeholders(roomIds.length)})` : '';
+    const rows = this.sql.all<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events e
+       WHERE e.type IN (${SqlStatements.placeholders(types.length)}) ${inRooms} AND e.stream_ordering > ? AND e.stream_ordering <= ?
+       ORDER BY e.stream_ordering ASC`,
+      ...types,
+      ...(roomIds ?? []),
+      after,
+      upTo,
+    );
+    return rows.map(toEventEntity);
   }
 
   /** Who sent events of the given types in the given rooms within (after, upTo]: no content is read. */
   async sendersBetween(options: { types: string[]; roomIds: string[]; after: number; upTo: number }): Promise<Array<{ sender: string; roomId: string }>> {
-    const { types, roomIds, after, upTo } = options;
-    if (types.length === 0 || roomIds.length === 0 || after >= upTo) return [];
-    const rows = await this.events()
-      .createQueryBuilder('e')
-      .select('DISTINCT e.sender', 'sender')
-      .addSelect('e.room_id', 'room_id')
-      .where('e.type IN (:...types)', { types })
-      .andWhere('e.room_id IN (:...roomIds)', { roomIds })
-      .andWhere('e.stream_ordering > :after', { after })
-      .andWhere('e.stream_ordering <= :upTo', { upTo })
-      .getRawMany<{ sender: string; room_id: string }>();
-    return rows.map((row) => ({ sender: row.sender, roomId: row.room_id }));
+    const { types, after, upTo } = options;
+    if (types.length === 0 || after >= upTo) return [];
+    const { recent, unread: roomIds } = this.recentEvents(options.roomIds, after, upTo);
+    const senders = new Map<string, { sender: string; roomId: string }>();
+    for (const event of recent) {
+      if (types.includes(event.type)) senders.set(`${event.roomId}\u0000${event.sender}`, { sender: event.sender, roomId: event.roomId });
+    }
+    if (roomIds.length === 0) return [...senders.values()];
+    const rows = this.sql.all<{ sender: string; room_id: string }>(
+      `SELECT DISTINCT e.sender, e.room_id FROM events e
+       WHERE e.type IN (${SqlStatements.placeholders(types.length)}) AND e.room_id IN (${SqlStatements.placeholders(roomIds.length)})
+       AND e.stream_ordering > ? AND e.stream_ordering <= ?`,
+      ...types,
+      ...roomIds,
+      after,
+      upTo,
+    );
+    return [...senders.values(), ...rows.map((row) => ({ sender: row.sender, roomId: row.room_id }))];
   }
 
   async getEvent(eventId: string): Promise<EventEntity | null> {
@@ -328,12 +311,15 @@ export class EventStore implements OnModuleInit {
   }
 
   async membershipsOf(userId: string, memberships?: Membership[]): Promise<RoomMembershipEntity[]> {
-    const query = this.dataSource
-      .getRepository(RoomMembershipEntity)
-      .createQueryBuilder('m')
-      .where('m.user_id = :userId', { userId });
-    if (memberships) query.andWhere('m.membership IN (:...memberships)', { memberships });
-    return query.getMany();
+    const rows = [...this.membershipsByRoom(userId).values()];
+    return memberships ? rows.filter((row) => memberships.includes(row.membership)) : rows;
+  }
+
+  private membershipsByRoom(userId: string): Map<string, RoomMembershipEntity> {
+    const cached = this.memberships.get(userId);
+    if (cached) return cached;
+    const rows = this.sql.all<MembershipRow>('SELECT room_id, user_id, membership, stream_ordering FROM room_memberships WHERE user_id = ?', userId);
+    return this.keep(this.memberships, userId, new Map(rows.map((row) => [row.room_id, toMembershipEntity(row)])), MAX_CACHED_USERS);
   }
 
   async membership(roomId: string, userId: string): Promise<Membership | null> {
@@ -359,24 +345,23 @@ export class EventStore implements OnModuleInit {
   async usersSharingRoomWith(userId: string): Promise<Set<string>> {
     let mates = this.roomMates.get(userId);
     if (!mates) {
-      mates = this.loadRoomMates(userId);
-      if (this.roomMates.size > 100_000) this.roomMates.clear();
-      this.roomMates.set(userId, mates);
-      mates.catch(() => this.roomMates.delete(userId));
+      const rows = this.sql.all<{ user_id: string }>(
+        `SELECT DISTINCT other.user_id FROM room_memberships mine INNER JOIN room_memberships other ON other.room_id = mine.room_id
+         WHERE mine.user_id = ? AND mine.membership = 'join' AND other.membership = 'join'`,
+        userId,
+      );
+      mates = this.keep(this.roomMates, userId, new Set(rows.map((row) => row.user_id)), MAX_CACHED_USERS);
     }
-    return new Set(await mates);
+    return new Set(mates);
   }
+}
 
-  private async loadRoomMates(userId: string): Promise<Set<string>> {
-    const rows = await this.dataSource
-      .getRepository(RoomMembershipEntity)
-      .createQueryBuilder('other')
-      .select('DISTINCT other.user_id', 'user_id')
-      .innerJoin(RoomMembershipEntity, 'mine', 'mine.room_id = other.room_id')
-      .where('mine.user_id = :userId', { userId })
-      .andWhere('mine.membership = :join', { join: 'join' })
-      .andWhere('other.membership = :join')
-      .getRawMany<{ user_id: string }>();
-    return new Set(rows.map((row) => row.user_id));
-  }
+function byStreamOrder(a: EventEntity, b: EventEntity): number {
+  return a.streamOrdering - b.streamOrdering;
+}
+
+/** Adds to a bounded mirror, emptying it first when full. */
+function remember<K, V>(mirror: Map<K, V>, key: K, value: V, limit: number): void {
+  if (mirror.size >= limit && !mirror.has(key)) mirror.clear();
+  mirror.set(key, value);
 }

@@ -29,6 +29,41 @@ export function toRow(userId: string, tracked: TrackedPresence): PresenceStateEn
   });
 }
 
+const COLUMNS = [
+  'user_id',
+  'manual',
+  'appear_offline_since',
+  'appear_offline_last_active_ts',
+  'status_msg',
+  'last_active_ts',
+  'devices',
+  'published_presence',
+  'published_currently_active',
+  'published_status_msg',
+  'published_last_active_ts',
+];
+
+/** Writes a user's row (whole), with the values of `upsertValues`. */
+export const UPSERT_PRESENCE_STATE = `INSERT INTO presence_state (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})
+  ON CONFLICT (user_id) DO UPDATE SET ${COLUMNS.slice(1).map((column) => `${column} = excluded.${column}`).join(', ')}`;
+
+/** The values of UPSERT_PRESENCE_STATE, stored as TypeORM stores the entity (JSON text, booleans as 0/1). */
+export function upsertValues(row: PresenceStateEntity): Array<string | number | null> {
+  return [
+    row.userId,
+    row.manual,
+    row.appearOfflineSince,
+    row.appearOfflineLastActiveTs,
+    row.statusMsg,
+    row.lastActiveTs,
+    JSON.stringify(row.devices),
+    row.publishedPresence,
+    row.publishedCurrentlyActive ? 1 : 0,
+    row.publishedStatusMsg,
+    row.publishedLastActiveTs,
+  ];
+}
+
 export function fromRow(row: PresenceStateEntity): TrackedPresence {
   return {
     inputs: {

@@ -6,7 +6,9 @@ import { DomainEventBus } from '../common/event-bus.js';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseWriter } from '../database/database-writer.service.js';
-import { EventStore, RoomWriteTransaction } from '../events/event-store.service.js';
+import { SqlStatements } from '../database/sql-statements.js';
+import { EventStore } from '../events/event-store.service.js';
+import { RoomWriteTransaction } from '../events/room-write-transaction.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import {
   EMPTY_INPUTS,
@@ -20,7 +22,7 @@ import { PRESENCE_POLICIES } from './core/policies.js';
 import { BY_HAND_INPUTS, pendingChange, publicationDue, publicationEvents, sameView } from './core/presence-rules.js';
 import { presenceEventContent, statusEventContent } from './presence-events.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
-import { fromRow, toRow, type TrackedPresence } from './presence-state.mapper.js';
+import { fromRow, toRow, upsertValues, UPSERT_PRESENCE_STATE, type TrackedPresence } from './presence-state.mapper.js';
 import { TimerWheel } from './timer-wheel.js';
 
 const NEVER_SEEN: PresenceView = Object.freeze({ presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null });
@@ -49,11 +51,15 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private ticker?: NodeJS.Timeout;
   private ticking: Promise<void> | null = null;
   private stopOnActivity?: () => void;
+  /** Publications waiting for the next write, and that write once it is asked for. */
+  private queued: Array<{ publication: Publication; roomId: string }> = [];
+  private nextWrite: Promise<void> | null = null;
 
   constructor(
     @InjectRepository(PresenceStateEntity) private readonly rows: Repository<PresenceStateEntity>,
     private readonly store: EventStore,
     private readonly writer: DatabaseWriter,
+    private readonly sql: SqlStatements,
     private readonly profileRooms: ProfileRoomService,
     private readonly bus: DomainEventBus,
     private readonly clock: Clock,
@@ -216,19 +222,37 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     return { userId, view: evaluation.forOthers, previous };
   }
 
-  /** Writes the changes, with the users' rows, in one transaction. */
+  /**
+   * Writes the changes, with the users' rows. Changes made before a write starts join it, so
+   * under load many users' changes share one transaction (one commit).
+   */
   private async publish(publications: Publication[]): Promise<void> {
     const rooms = await Promise.all(publications.map(({ userId }) => this.profileRooms.ensureProfileRoom(userId)));
-    await this.store.write(async (tx) => {
-      for (const [index, publication] of publications.entries()) {
-        await this.writePublication(tx, rooms[index], publication);
-        const tracked = this.users.get(publication.userId);
-        if (tracked) {
-          await tx.manager.upsert(PresenceStateEntity, toRow(publication.userId, tracked) as never, ['userId']);
-          this.dirty.delete(publication.userId);
-        }
+    publications.forEach((publication, index) => this.queued.push({ publication, roomId: rooms[index] }));
+    if (!this.nextWrite) {
+      // Started once the requests read in this turn of the event loop have queued theirs too.
+      const write = new Promise((resolve) => setImmediate(resolve)).then(() => this.store.write((tx) => this.writeQueued(tx)));
+      // A write that fails before taking its batch must not hold back the publications after it.
+      write.catch(() => {
+        if (this.nextWrite === write) this.nextWrite = null;
+      });
+      this.nextWrite = write;
+    }
+    await this.nextWrite;
+  }
+
+  private async writeQueued(tx: RoomWriteTransaction): Promise<void> {
+    const batch = this.queued;
+    this.queued = [];
+    this.nextWrite = null;
+    for (const { publication, roomId } of batch) {
+      await this.writePublication(tx, roomId, publication);
+      const tracked = this.users.get(publication.userId);
+      if (tracked) {
+        this.sql.run(UPSERT_PRESENCE_STATE, ...upsertValues(toRow(publication.userId, tracked)));
+        this.dirty.delete(publication.userId);
       }
-    });
+    }
   }
 
   private async writePublication(tx: RoomWriteTransaction, roomId: string, { userId, view, previous }: Publication): Promise<void> {
@@ -248,10 +272,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       return tracked ? [toRow(userId, tracked)] : [];
     });
     try {
-      await this.writer.transaction(async (manager) => {
-        for (let start = 0; start < rows.length; start += 200) {
-          await manager.upsert(PresenceStateEntity, rows.slice(start, start + 200) as never, ['userId']);
-        }
+      // Prepared SQL on the shared connection runs inside the writer's transaction.
+      await this.writer.transaction(async () => {
+        for (const row of rows) this.sql.run(UPSERT_PRESENCE_STATE, ...upsertValues(row));
       });
     } catch (error) {
       for (const userId of userIds) this.dirty.add(userId);

@@ -6,7 +6,8 @@ import { MatrixError } from '../common/matrix-error.js';
 import { newRoomId, parseUserId } from '../common/matrix-ids.js';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { AppConfig, ProfileVisibility } from '../config/app-config.js';
-import { EventStore, RoomWriteTransaction } from '../events/event-store.service.js';
+import { EventStore } from '../events/event-store.service.js';
+import { RoomWriteTransaction } from '../events/room-write-transaction.js';
 import { RoomEntity } from '../rooms/room.entity.js';
 import { profileFieldsOf, profileRoomAlias, profileRoomCreationEvents, profileVisibilityOf } from './profile-room.js';
 

@@ -1,6 +1,6 @@
 import type { MscIdentifiers } from '../common/msc-identifiers.js';
 import type { ProfileVisibility } from '../config/app-config.js';
-import type { NewEvent } from '../events/event-store.service.js';
+import type { NewEvent } from '../events/room-write-transaction.js';
 import type { RoomState } from '../events/room-state.js';
 
 /**

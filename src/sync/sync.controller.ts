@@ -19,9 +19,12 @@ export class SyncController {
     @Query() query: Record<string, string | undefined>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    // Stop waiting as soon as the client goes away, so an abandoned long-poll holds nothing.
+    // Stop waiting as soon as the client goes away, so an abandoned long-poll holds nothing. A
+    // response already sent needs no abort (it costs an exception object per request).
     const abandoned = new AbortController();
-    reply.raw.once('close', () => abandoned.abort());
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableEnded) abandoned.abort();
+    });
     const usesSetPresence = query.set_presence !== undefined;
     if (usesSetPresence) {
       this.flags.record('sync_set_presence', reply.request.headers['user-agent']);
