@@ -38,21 +38,9 @@ export class PresenceVisibilityCache implements OnModuleInit, OnModuleDestroy {
     this.stop?.();
   }
 
-  /** Where decisions stand now: pass it back to `remember` to store decisions made after this point. */
+  /** Bumped by every membership or privacy change: a decision made at an older epoch may be stale. */
   get currentEpoch(): number {
     return this.epoch;
-  }
-
-  /**
-   * Stores decisions another read path made under the same rules (a subscription's initial read),
-   * unless a membership or privacy change came in since `epoch`.
-   */
-  remember(viewer: string, owners: Iterable<string>, allowed: boolean, epoch: number): void {
-    if (epoch !== this.epoch) return;
-    for (const owner of owners) {
-      if (this.decisions.size >= MAX_ENTRIES) this.decisions.clear();
-      this.decisions.set(`${viewer}\u0000${owner}`, { epoch, allowed });
-    }
   }
 
   /** The cached decision, if there is one for the current epoch: fan-out loops skip a promise per follower. */

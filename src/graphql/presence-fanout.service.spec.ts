@@ -29,10 +29,12 @@ function world() {
     readOne: async (_viewer: string, userId: string) => record(userId),
     publicRecord: async (userId: string) => record(userId),
   } as unknown as PresenceReader;
+  // Hiding a user is a privacy change: it starts a new epoch, as the real cache does.
   const visibility = {
     known: () => undefined,
-    currentEpoch: 0,
-    remember: () => undefined,
+    get currentEpoch() {
+      return hidden.size;
+    },
     maySeePresence: async (viewer: string, owner: string) => !hidden.has(`${viewer}>${owner}`),
   } as unknown as PresenceVisibilityCache;
   const pubsub = new PubSub();

@@ -32,8 +32,11 @@ export interface PresenceSink {
  * distinct selection rather than once per subscriber.
  */
 export class PresenceStream implements AsyncIterable<Presence> {
-  /** What each followed user last looked like to this viewer, to deliver changes only. */
-  readonly last = new Map<string, string>();
+  /**
+   * Per followed user: what they last looked like to this viewer (to deliver changes only), and
+   * the visibility epoch at which the viewer's access to them was last confirmed.
+   */
+  readonly seen = new Map<string, { print: string; visibleAt: number }>();
   /** Users that changed while the initial values were being read. */
   readonly pending = new Set<string>();
   live = false;
@@ -137,15 +140,13 @@ export class PresenceFanout {
     try {
       const epoch = this.visibility.currentEpoch;
       const initial = await this.reader.read(stream.viewerId, stream.userIds);
-      // The read checked access to every user: the first change of each needs no second check.
-      const visible = stream.userIds.filter((userId) => userId !== stream.viewerId && !(initial.get(userId) instanceof MatrixError));
-      this.visibility.remember(stream.viewerId, visible, true, epoch);
       const now = this.clock.now();
       for (const userId of stream.userIds) {
         const record = initial.get(userId)!;
         if (record instanceof MatrixError) return stream.fail(record);
         const presence = toPresence(record, now);
-        stream.last.set(userId, fingerprint(presence));
+        // The read checked access: until a membership or privacy change, no change needs another check.
+        stream.seen.set(userId, { print: fingerprint(presence), visibleAt: epoch });
         const rendered = stream.sink!.renderer ? await stream.sink!.renderer.render(presence) : null;
         if (stream.closed) return;
         stream.sink!.next(presence, rendered);
@@ -194,7 +195,8 @@ export class PresenceFanout {
     const shared = toPresence(await this.reader.publicRecord(userId), this.clock.now());
     const print = fingerprint(shared);
     const due: PresenceStream[] = [];
-    for (const stream of [...streams]) {
+    // A Set tolerates streams ending (or starting) while it is iterated.
+    for (const stream of streams) {
       if (stream.closed) continue;
       if (!stream.live) {
         stream.pending.add(userId);
@@ -205,13 +207,18 @@ export class PresenceFanout {
         await this.deliverOwn(stream, userId);
         continue;
       }
-      const visible = this.visibility.known(stream.viewerId, userId) ?? (await this.visibility.maySeePresence(stream.viewerId, userId));
-      if (!visible) {
-        stream.fail(MatrixError.forbidden(`You are not allowed to see the presence of ${userId}`));
-        continue;
+      const seen = stream.seen.get(userId)!;
+      const epoch = this.visibility.currentEpoch;
+      if (seen.visibleAt !== epoch) {
+        const visible = this.visibility.known(stream.viewerId, userId) ?? (await this.visibility.maySeePresence(stream.viewerId, userId));
+        if (!visible) {
+          stream.fail(MatrixError.forbidden(`You are not allowed to see the presence of ${userId}`));
+          continue;
+        }
+        seen.visibleAt = epoch;
       }
-      if (stream.last.get(userId) === print) continue;
-      stream.last.set(userId, print);
+      if (seen.print === print) continue;
+      seen.print = print;
       due.push(stream);
     }
     // Render once per renderer, then send without yielding in between.
@@ -228,9 +235,10 @@ export class PresenceFanout {
 
   private async deliverOwn(stream: PresenceStream, userId: string): Promise<void> {
     const presence = toPresence(await this.reader.readOne(userId, userId), this.clock.now());
+    const seen = stream.seen.get(userId)!;
     const print = fingerprint(presence);
-    if (stream.last.get(userId) === print) return;
-    stream.last.set(userId, print);
+    if (seen.print === print) return;
+    seen.print = print;
     const rendered = stream.sink!.renderer ? await stream.sink!.renderer.render(presence) : null;
     if (!stream.closed) stream.sink!.next(presence, rendered);
   }
