@@ -10,7 +10,8 @@ export interface ScenarioResult {
   /** value / baseline, oriented so that higher is better when `higherIsBetter`. */
   ratio: number;
   target: string;
-  met: boolean;
+  /** Null for a row with no target of its own (a report, or a comparison beside another row). */
+  met: boolean | null;
   details: Record<string, unknown>;
   errors: number;
 }
