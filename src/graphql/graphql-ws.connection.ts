@@ -11,6 +11,15 @@ export interface GraphqlWsHandler {
   operate(connection: GraphqlWsConnection, id: string, payload: SubscribePayload): Promise<void>;
 }
 
+/** Connections with messages waiting, written out together once the current turn's work is done. */
+const waiting = new Set<GraphqlWsConnection>();
+
+function flushWaiting(): void {
+  const connections = [...waiting];
+  waiting.clear();
+  for (const connection of connections) connection.flush();
+}
+
 export interface GraphqlWsTimers {
   initTimeoutMs: number;
   keepAliveMs: number;
@@ -30,6 +39,8 @@ export class GraphqlWsConnection {
   private readonly operations = new Map<string, (() => void) | null>();
   private readonly timers: NodeJS.Timeout[] = [];
   private awaitingPong = false;
+  /** Messages of this turn, in order: under load one socket gets several, and they share a write. */
+  private outbox: string[] = [];
 
   constructor(
     private readonly socket: WebSocket,
@@ -94,11 +105,32 @@ export class GraphqlWsConnection {
   }
 
   close(code: number, reason: string): void {
+    this.flush();
     this.socket.close(code, reason);
   }
 
+  /** Writes the waiting messages; several go out corked, as one write to the kernel. */
+  flush(): void {
+    const messages = this.outbox;
+    this.outbox = [];
+    if (messages.length === 0 || this.socket.readyState !== this.socket.OPEN) return;
+    if (messages.length === 1) {
+      this.socket.send(messages[0]);
+      return;
+    }
+    // ws frames each message with its own write; corking the TCP socket joins them.
+    const tcp = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    tcp?.cork();
+    for (const message of messages) this.socket.send(message);
+    tcp?.uncork();
+  }
+
   private send(text: string): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(text);
+    if (this.outbox.length === 0) {
+      if (waiting.size === 0) setImmediate(flushWaiting);
+      waiting.add(this);
+    }
+    this.outbox.push(text);
   }
 
   private async receive(data: RawData): Promise<void> {
