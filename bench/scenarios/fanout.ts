@@ -68,7 +68,7 @@ async function runSubscribers(
  * 2. Fan-out to GraphQL subscribers: subscribers each following 10 users' presenceChanged while
  * changes are driven at a fixed rate; deliveries/s and latency from the change request to the
  * delivery. Baseline: a bare `ws` server broadcasting payloads of the same size to the same
- * sockets in the same pattern.
+ * sockets in the same pattern, driven by the same PUT requests.
  */
 export async function fanout(options: BenchOptions, subscriberCount: number): Promise<ScenarioResult> {
   const followedCount = options.quick ? 20 : 1000;
@@ -110,9 +110,10 @@ export async function fanout(options: BenchOptions, subscriberCount: number): Pr
     });
     const { port } = await broadcaster.ready();
     broadcaster.start();
-    const baseline = await runSubscribers('raw', `ws://127.0.0.1:${port}`, subscribers, rate, durationMs, (index, ts) =>
-      broadcaster.send({ type: 'change', user: followed[index % followed.length].userId, ts }),
-    );
+    const baseline = await runSubscribers('raw', `ws://127.0.0.1:${port}`, subscribers, rate, durationMs, async (index, ts) => {
+      const status = await setPresence(`http://127.0.0.1:${port}`, followed[index % followed.length], 'online', `bench:${ts}`);
+      if (status !== 200) refused += 1;
+    });
     await broadcaster.stop();
 
     const ratio = real.measurement.perSecond / baseline.measurement.perSecond;
