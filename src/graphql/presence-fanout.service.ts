@@ -26,17 +26,25 @@ export interface PresenceSink {
 }
 
 /**
+ * One stream following one user: what the user last looked like to the viewer (to deliver
+ * changes only), and the visibility epoch at which the viewer's access was last confirmed. The
+ * hub keeps these per followed user, so a change walks them without a lookup per follower.
+ */
+interface Follow {
+  readonly stream: PresenceStream;
+  readonly userId: string;
+  print: string;
+  visibleAt: number;
+}
+
+/**
  * One presenceChanged subscription: the current presence of each user first, then every change
  * the viewer may see, each once. It is an AsyncIterable for any GraphQL transport; the WebSocket
  * server attaches a rendering sink instead, so a change is executed and serialised once per
  * distinct selection rather than once per subscriber.
  */
 export class PresenceStream implements AsyncIterable<Presence> {
-  /**
-   * Per followed user: what they last looked like to this viewer (to deliver changes only), and
-   * the visibility epoch at which the viewer's access to them was last confirmed.
-   */
-  readonly seen = new Map<string, { print: string; visibleAt: number }>();
+  readonly follows: Follow[];
   /** Users that changed while the initial values were being read. */
   readonly pending = new Set<string>();
   live = false;
@@ -47,7 +55,9 @@ export class PresenceStream implements AsyncIterable<Presence> {
     private readonly hub: PresenceFanout,
     readonly viewerId: string,
     readonly userIds: readonly string[],
-  ) {}
+  ) {
+    this.follows = userIds.map((userId) => ({ stream: this, userId, print: '', visibleAt: -1 }));
+  }
 
   /** Starts the stream into `sink`. */
   attach(sink: PresenceSink): void {
@@ -115,7 +125,7 @@ export class PresenceStream implements AsyncIterable<Presence> {
 @Injectable()
 export class PresenceFanout {
   private readonly logger = new Logger(PresenceFanout.name);
-  private readonly followers = new Map<string, Set<PresenceStream>>();
+  private readonly followers = new Map<string, Set<Follow>>();
   private readonly triggers = new Map<string, Promise<number>>();
   /** Users whose change is being delivered; `true` when another came in meanwhile. */
   private readonly delivering = new Map<string, boolean>();
@@ -136,17 +146,18 @@ export class PresenceFanout {
 
   async start(stream: PresenceStream): Promise<void> {
     // Follow before reading the initial values, so no change falls between the two.
-    for (const userId of stream.userIds) this.add(userId, stream);
+    for (const follow of stream.follows) this.add(follow);
     try {
       const epoch = this.visibility.currentEpoch;
       const initial = await this.reader.read(stream.viewerId, stream.userIds);
       const now = this.clock.now();
-      for (const userId of stream.userIds) {
-        const record = initial.get(userId)!;
+      for (const follow of stream.follows) {
+        const record = initial.get(follow.userId)!;
         if (record instanceof MatrixError) return stream.fail(record);
         const presence = toPresence(record, now);
         // The read checked access: until a membership or privacy change, no change needs another check.
-        stream.seen.set(userId, { print: fingerprint(presence), visibleAt: epoch });
+        follow.print = fingerprint(presence);
+        follow.visibleAt = epoch;
         const rendered = stream.sink!.renderer ? await stream.sink!.renderer.render(presence) : null;
         if (stream.closed) return;
         stream.sink!.next(presence, rendered);
@@ -160,11 +171,11 @@ export class PresenceFanout {
   }
 
   stop(stream: PresenceStream): void {
-    for (const userId of stream.userIds) {
-      const streams = this.followers.get(userId);
-      if (!streams) continue;
-      streams.delete(stream);
-      if (streams.size === 0) this.unfollow(userId);
+    for (const follow of stream.follows) {
+      const follows = this.followers.get(follow.userId);
+      if (!follows) continue;
+      follows.delete(follow);
+      if (follows.size === 0) this.unfollow(follow.userId);
     }
   }
 
@@ -190,13 +201,14 @@ export class PresenceFanout {
   }
 
   private async deliver(userId: string): Promise<void> {
-    const streams = this.followers.get(userId);
-    if (!streams || streams.size === 0) return;
+    const follows = this.followers.get(userId);
+    if (!follows || follows.size === 0) return;
     const shared = toPresence(await this.reader.publicRecord(userId), this.clock.now());
     const print = fingerprint(shared);
     const due: PresenceStream[] = [];
     // A Set tolerates streams ending (or starting) while it is iterated.
-    for (const stream of streams) {
+    for (const follow of follows) {
+      const stream = follow.stream;
       if (stream.closed) continue;
       if (!stream.live) {
         stream.pending.add(userId);
@@ -204,21 +216,20 @@ export class PresenceFanout {
       }
       if (stream.viewerId === userId) {
         // The owner sees their own truth (appear-offline hides it only from others).
-        await this.deliverOwn(stream, userId);
+        await this.deliverOwn(follow);
         continue;
       }
-      const seen = stream.seen.get(userId)!;
       const epoch = this.visibility.currentEpoch;
-      if (seen.visibleAt !== epoch) {
+      if (follow.visibleAt !== epoch) {
         const visible = this.visibility.known(stream.viewerId, userId) ?? (await this.visibility.maySeePresence(stream.viewerId, userId));
         if (!visible) {
           stream.fail(MatrixError.forbidden(`You are not allowed to see the presence of ${userId}`));
           continue;
         }
-        seen.visibleAt = epoch;
+        follow.visibleAt = epoch;
       }
-      if (seen.print === print) continue;
-      seen.print = print;
+      if (follow.print === print) continue;
+      follow.print = print;
       due.push(stream);
     }
     // Render once per renderer, then send without yielding in between.
@@ -233,27 +244,28 @@ export class PresenceFanout {
     }
   }
 
-  private async deliverOwn(stream: PresenceStream, userId: string): Promise<void> {
+  private async deliverOwn(follow: Follow): Promise<void> {
+    const { stream, userId } = follow;
     const presence = toPresence(await this.reader.readOne(userId, userId), this.clock.now());
-    const seen = stream.seen.get(userId)!;
     const print = fingerprint(presence);
-    if (seen.print === print) return;
-    seen.print = print;
+    if (follow.print === print) return;
+    follow.print = print;
     const rendered = stream.sink!.renderer ? await stream.sink!.renderer.render(presence) : null;
     if (!stream.closed) stream.sink!.next(presence, rendered);
   }
 
-  private add(userId: string, stream: PresenceStream): void {
-    let streams = this.followers.get(userId);
-    if (!streams) {
-      streams = new Set();
-      this.followers.set(userId, streams);
+  private add(follow: Follow): void {
+    const { userId } = follow;
+    let follows = this.followers.get(userId);
+    if (!follows) {
+      follows = new Set();
+      this.followers.set(userId, follows);
       this.triggers.set(
         userId,
         this.pubsub.subscribe(TRIGGERS.presenceChanged(userId), () => this.changed(userId)),
       );
     }
-    streams.add(stream);
+    follows.add(follow);
   }
 
   private unfollow(userId: string): void {
