@@ -39,31 +39,40 @@ export function isBusyLapsed(device: DeviceInputs, now: number, timers: Presence
   return device.state === 'busy' && now >= device.stateSinceTs + timers.busyTimeoutMs;
 }
 
-/** One device's contribution now, and when it would change by itself. */
-export function deviceLevel(device: DeviceInputs, now: number, timers: PresenceTimers): { state: PresenceState; changesAt: number[] } {
-  if (!isLive(device, now, timers)) return { state: 'offline', changesAt: [] };
+/** The earlier of two times still to come (Infinity when neither is); no arrays, as sweeps run this for thousands of users. */
+function soonest(now: number, a: number, b: number): number {
+  const first = a > now ? a : Number.POSITIVE_INFINITY;
+  const second = b > now ? b : Number.POSITIVE_INFINITY;
+  return first < second ? first : second;
+}
+
+/** One device's contribution now, and the next time it would change by itself (Infinity: never). */
+export function deviceLevel(device: DeviceInputs, now: number, timers: PresenceTimers): { state: PresenceState; nextAt: number } {
+  if (!isLive(device, now, timers)) return { state: 'offline', nextAt: Number.POSITIVE_INFINITY };
   // While a sync is in flight the device cannot time out; its end is an input, not a timer.
   const liveUntil = (device.syncing ?? 0) > 0 ? Number.POSITIVE_INFINITY : device.lastSeenTs + timers.syncOnlineTimeoutMs;
   if (device.state === 'busy' && !isBusyLapsed(device, now, timers)) {
     // A busy device never idles; its busy report lapses after the busy timeout.
-    return { state: 'busy', changesAt: [liveUntil, device.stateSinceTs + timers.busyTimeoutMs] };
+    return { state: 'busy', nextAt: soonest(now, liveUntil, device.stateSinceTs + timers.busyTimeoutMs) };
   }
-  if (device.state === 'unavailable') return { state: 'unavailable', changesAt: [liveUntil] };
+  if (device.state === 'unavailable') return { state: 'unavailable', nextAt: soonest(now, liveUntil, liveUntil) };
   // online (or busy that lapsed): online while active within the idle timeout, else idle.
   const idleAt = device.lastActiveTs === null ? now : device.lastActiveTs + timers.idleTimeoutMs;
-  return now < idleAt ? { state: 'online', changesAt: [liveUntil, idleAt] } : { state: 'unavailable', changesAt: [liveUntil] };
+  return now < idleAt
+    ? { state: 'online', nextAt: soonest(now, liveUntil, idleAt) }
+    : { state: 'unavailable', nextAt: soonest(now, liveUntil, liveUntil) };
 }
 
-/** The highest level over the live devices; offline when none is live. */
-export function combineDevices(devices: DeviceInputs[], now: number, timers: PresenceTimers): { state: PresenceState; changesAt: number[] } {
+/** The highest level over the live devices (offline when none is live), and when any of them changes next. */
+export function combineDevices(devices: DeviceInputs[], now: number, timers: PresenceTimers): { state: PresenceState; nextAt: number } {
   let state: PresenceState = 'offline';
-  const changesAt: number[] = [];
+  let nextAt = Number.POSITIVE_INFINITY;
   for (const device of devices) {
     const level = deviceLevel(device, now, timers);
     if (COMBINE_RANK[level.state] > COMBINE_RANK[state]) state = level.state;
-    changesAt.push(...level.changesAt);
+    if (level.nextAt < nextAt) nextAt = level.nextAt;
   }
-  return { state, changesAt };
+  return { state, nextAt };
 }
 
 function view(presence: PresenceState, lastActiveTs: number, statusMsg: string | null, now: number, timers: PresenceTimers): PresenceView {
@@ -88,10 +97,8 @@ export function evaluateLayers(inputs: PresenceInputs, now: number, settings: Pr
   const forOthers = inputs.appearOffline
     ? { presence: 'offline' as const, currentlyActive: false, lastActiveTs: inputs.appearOffline.lastActiveTs, statusMsg: inputs.statusMsg }
     : forSelf;
-  const changesAt = [...devices.changesAt];
-  if (forSelf.currentlyActive) changesAt.push(inputs.lastActiveTs + settings.lastActiveGranularityMs);
-  const future = changesAt.filter((at) => at > now && Number.isFinite(at));
-  return { forOthers, forSelf, nextChangeAt: future.length > 0 ? Math.min(...future) : null };
+  const nextAt = forSelf.currentlyActive ? soonest(now, devices.nextAt, inputs.lastActiveTs + settings.lastActiveGranularityMs) : devices.nextAt;
+  return { forOthers, forSelf, nextChangeAt: Number.isFinite(nextAt) ? nextAt : null };
 }
 
 /** The device's slot, or a new live one, with this request counted as a sign of life. */
