@@ -44,6 +44,8 @@ async function main(): Promise<void> {
     results.push(result);
     process.stderr.write(`bench: ${name} done in ${((Date.now() - begin) / 1000).toFixed(1)} s\n`);
   }
+  // The table lists scenarios by number, whatever order they ran in.
+  results.sort((a, b) => Number.parseInt(a.scenario, 10) - Number.parseInt(b.scenario, 10));
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}`;
   const date = new Date().toISOString().slice(0, 10);
   const lines = [
