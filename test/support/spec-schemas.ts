@@ -24,17 +24,6 @@ export function specUnavailableReason(): string | undefined {
 }
 
 /**
- * `describe` for conformance tests. A checkout without `../shared` (a developer's copy) skips
- * them and says why; under CI (CI=true), where the spec is always beside the checkout, they run
- * and fail naming what is missing, so they can never pass by being skipped.
- */
-export function describeWithSpec(title: string, body: () => void): void {
-  const reason = specUnavailableReason();
-  if (reason === undefined || process.env.CI) describe(title, body);
-  else describe.skip(`${title} [skipped: ${reason}]`, body);
-}
-
-/**
  * The spec's YAML is read with the `yaml` package: the ref parser's own js-yaml rejects
  * whoami.yaml ("deficient indentation" in an example's flow mapping).
  */
