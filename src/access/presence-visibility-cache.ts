@@ -50,9 +50,9 @@ export class PresenceVisibilityCache implements OnModuleInit, OnModuleDestroy {
   }
 
   async maySeePresence(viewer: string, owner: string): Promise<boolean> {
+    const known = this.known(viewer, owner);
+    if (known !== undefined) return known;
     const key = `${viewer}\u0000${owner}`;
-    const known = this.decisions.get(key);
-    if (known && known.epoch === this.epoch) return known.allowed;
     const epoch = this.epoch;
     const allowed = await this.access.maySeePresence(viewer, owner);
     if (this.decisions.size >= MAX_ENTRIES) this.decisions.clear();

@@ -25,6 +25,12 @@ import { PresenceStateEntity } from './presence-state.entity.js';
 import { fromRow, toRow, upsertValues, UPSERT_PRESENCE_STATE, type TrackedPresence } from './presence-state.mapper.js';
 import { TimerWheel } from './timer-wheel.js';
 
+/** What led to a re-evaluation: a request (with the view before its inputs) or the clock (`before` null). */
+interface RequestCause {
+  byHand: boolean;
+  before: PresenceView | null;
+}
+
 const NEVER_SEEN: PresenceView = Object.freeze({ presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null });
 
 interface Publication {
@@ -140,10 +146,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     const before = this.evaluate(tracked, now).forOthers;
     for (const input of inputs) tracked.inputs = this.policy.apply(tracked.inputs, input, now, this.settings);
     this.dirty.add(userId);
-    const publication = this.reconcile(userId, tracked, now, {
-      byHand: inputs.some((input) => BY_HAND_INPUTS.has(input.kind)),
-      byRequest: !sameView(before, this.evaluate(tracked, now).forOthers),
-    });
+    const publication = this.reconcile(userId, tracked, now, { byHand: inputs.some((input) => BY_HAND_INPUTS.has(input.kind)), before });
     if (publication) await this.publish([publication]);
   }
 
@@ -169,7 +172,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
         const publications: Publication[] = [];
         for (const userId of this.wheel.takeDue(now)) {
           const tracked = this.users.get(userId);
-          const publication = tracked && this.reconcile(userId, tracked, now, { byHand: false, byRequest: false });
+          const publication = tracked && this.reconcile(userId, tracked, now, { byHand: false, before: null });
           if (publication) publications.push(publication);
         }
         if (publications.length > 0) await this.publish(publications);
@@ -202,10 +205,11 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
    * Re-evaluates a user, re-arms their timer and returns what must be published, if anything.
    * `published` moves before the write so concurrent inputs never publish the same change twice.
    */
-  private reconcile(userId: string, tracked: TrackedPresence, now: number, cause: { byHand: boolean; byRequest: boolean }): Publication | null {
+  private reconcile(userId: string, tracked: TrackedPresence, now: number, cause: RequestCause): Publication | null {
     const evaluation = this.evaluate(tracked, now);
     const previous = tracked.published;
-    tracked.pending = pendingChange(previous, evaluation.forOthers, tracked.pending ?? null, now, cause.byRequest);
+    const byRequest = cause.before !== null && !sameView(cause.before, evaluation.forOthers);
+    tracked.pending = pendingChange(previous, evaluation.forOthers, tracked.pending ?? null, now, byRequest);
     const due = publicationDue(previous && { view: previous, at: tracked.publishedAt ?? 0 }, evaluation.forOthers, now, {
       byHand: cause.byHand,
       byRequest: tracked.pending?.byRequest ?? false,

@@ -35,10 +35,12 @@ export function replayDay(
   const cost: PresenceCost = { presenceEvents: 0, statusEvents: 0, legacyUpdates: 0, activeHours: 0 };
   const activeHours = new Set<number>();
 
-  const reconcile = (now: number, cause: { byHand: boolean; byRequest: boolean }) => {
+  // `before`: the view before a request's inputs, or null when the clock alone re-evaluates.
+  const reconcile = (now: number, cause: { byHand: boolean; before: PresenceView | null }) => {
     const evaluation = policy.evaluate(inputs, now, settings);
     const view = evaluation.forOthers;
-    pending = pendingChange(published?.view ?? null, view, pending, now, cause.byRequest);
+    const byRequest = cause.before !== null && !sameView(cause.before, view);
+    pending = pendingChange(published?.view ?? null, view, pending, now, byRequest);
     const due = publicationDue(published, view, now, { byHand: cause.byHand, byRequest: pending?.byRequest ?? false, pendingSince: pending?.since ?? now, ...pacing });
     if (due === now) {
       for (const kind of publicationEvents(published?.view ?? null, view)) {
@@ -58,13 +60,13 @@ export function replayDay(
     return wakes.length > 0 ? Math.min(...wakes) : null;
   };
 
-  const byClock = { byHand: false, byRequest: false };
+  const byClock = { byHand: false, before: null };
   let wakeAt: number | null = null;
   for (const { at, input } of script) {
     while (wakeAt !== null && wakeAt <= at) wakeAt = reconcile(wakeAt, byClock);
     const before = policy.evaluate(inputs, at, settings).forOthers;
     inputs = policy.apply(inputs, input, at, settings);
-    wakeAt = reconcile(at, { byHand: BY_HAND_INPUTS.has(input.kind), byRequest: !sameView(before, policy.evaluate(inputs, at, settings).forOthers) });
+    wakeAt = reconcile(at, { byHand: BY_HAND_INPUTS.has(input.kind), before });
   }
   while (wakeAt !== null && wakeAt <= dayEnd) wakeAt = reconcile(wakeAt, byClock);
   cost.activeHours = activeHours.size;
