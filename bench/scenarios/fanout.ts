@@ -38,7 +38,6 @@ async function drive(rate: number, durationMs: number, change: (index: number, t
 }
 
 async function runSubscribers(
-  mode: SubscribersJob['mode'],
   url: string,
   subscribers: SubscribersJob['subscribers'],
   rate: number,
@@ -47,7 +46,7 @@ async function runSubscribers(
 ): Promise<FanoutRun> {
   const workers = Array.from(
     { length: SUBSCRIBER_PROCESSES },
-    (_, w) => new Worker<SubscribersJob, { connected: number; errors: number }, SubscribersResult>('subscribers', { mode, url, subscribers: subscribers.filter((_, n) => n % SUBSCRIBER_PROCESSES === w) }),
+    (_, w) => new Worker<SubscribersJob, { connected: number; errors: number }, SubscribersResult>('subscribers', { url, subscribers: subscribers.filter((_, n) => n % SUBSCRIBER_PROCESSES === w) }),
   );
   const ready = await Promise.all(workers.map((worker) => worker.ready()));
   for (const worker of workers) worker.start();
@@ -68,7 +67,7 @@ async function runSubscribers(
  * 2. Fan-out to GraphQL subscribers: subscribers each following 10 users' presenceChanged while
  * changes are driven at a fixed rate; deliveries/s and latency from the change request to the
  * delivery. Baseline: a bare `ws` server broadcasting payloads of the same size to the same
- * sockets in the same pattern, driven by the same PUT requests.
+ * graphql-ws clients in the same pattern, driven by the same PUT requests.
  */
 export async function fanout(options: BenchOptions, subscriberCount: number): Promise<ScenarioResult> {
   const followedCount = options.quick ? 20 : 1000;
@@ -100,7 +99,7 @@ export async function fanout(options: BenchOptions, subscriberCount: number): Pr
     }));
 
     let refused = 0;
-    const real = await runSubscribers('graphql', `${server.baseUrl.replace('http', 'ws')}/graphql`, subscribers, rate, durationMs, async (index, ts) => {
+    const real = await runSubscribers(`${server.baseUrl.replace('http', 'ws')}/graphql`, subscribers, rate, durationMs, async (index, ts) => {
       const status = await setPresence(server.baseUrl, followed[index % followed.length], 'online', `bench:${ts}`);
       if (status !== 200) refused += 1;
     });
@@ -110,7 +109,7 @@ export async function fanout(options: BenchOptions, subscriberCount: number): Pr
     });
     const { port } = await broadcaster.ready();
     broadcaster.start();
-    const baseline = await runSubscribers('raw', `ws://127.0.0.1:${port}`, subscribers, rate, durationMs, async (index, ts) => {
+    const baseline = await runSubscribers(`ws://127.0.0.1:${port}`, subscribers, rate, durationMs, async (index, ts) => {
       const status = await setPresence(`http://127.0.0.1:${port}`, followed[index % followed.length], 'online', `bench:${ts}`);
       if (status !== 200) refused += 1;
     });

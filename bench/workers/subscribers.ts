@@ -2,9 +2,8 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { serveJob } from '../lib/worker-side.js';
 
+/** graphql-ws clients of presenceChanged, against the real server or the baseline broadcaster alike. */
 export interface SubscribersJob {
-  /** `graphql`: graphql-ws clients of the server's presenceChanged; `raw`: plain sockets of the baseline broadcaster. */
-  mode: 'graphql' | 'raw';
   url: string;
   subscribers: Array<{ token: string; follows: string[] }>;
 }
@@ -25,7 +24,6 @@ let errors = 0;
 let sampleMessageBytes = 0;
 let measuring = false;
 const clients: Client[] = [];
-const sockets: WebSocket[] = [];
 
 /** A delivery carries the time its change was requested, in the status text. */
 function record(statusMsg: unknown): void {
@@ -70,29 +68,10 @@ async function openGraphql(url: string, subscriber: SubscribersJob['subscribers'
   });
 }
 
-async function openRaw(url: string, subscriber: SubscribersJob['subscribers'][number]): Promise<void> {
-  const socket = new WebSocket(url);
-  sockets.push(socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => {
-      socket.send(JSON.stringify({ follows: subscriber.follows }));
-      resolve();
-    });
-    socket.once('error', reject);
-  });
-  // Each message is parsed as a graphql-ws client parses it, so the clients sharing the cores
-  // with the server cost the same in both runs and the ratio compares the servers.
-  socket.on('message', (data) => {
-    const message = JSON.parse(String(data)) as { payload?: { data?: { presenceChanged?: { statusMsg?: unknown } } } };
-    record(message.payload?.data?.presenceChanged?.statusMsg);
-  });
-}
-
 serveJob<SubscribersJob, { connected: number; errors: number }, SubscribersResult>({
   async setup(job) {
-    const open = job.mode === 'graphql' ? openGraphql : openRaw;
     for (let start = 0; start < job.subscribers.length; start += 50) {
-      await Promise.all(job.subscribers.slice(start, start + 50).map((subscriber) => open(job.url, subscriber).catch(() => void (errors += 1))));
+      await Promise.all(job.subscribers.slice(start, start + 50).map((subscriber) => openGraphql(job.url, subscriber).catch(() => void (errors += 1))));
     }
     return { connected: job.subscribers.length - errors, errors };
   },
@@ -106,7 +85,6 @@ serveJob<SubscribersJob, { connected: number; errors: number }, SubscribersResul
     await new Promise((resolve) => setTimeout(resolve, 1000));
     measuring = false;
     for (const client of clients) void client.dispose();
-    for (const socket of sockets) socket.close();
     return { deliveries, latencies, errors, sampleMessageBytes };
   },
 });

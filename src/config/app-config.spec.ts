@@ -7,6 +7,7 @@ describe(AppConfig.name, () => {
     expect(config.HOST).toBe('127.0.0.1');
     expect(config.SERVER_NAME).toBe('localhost');
     expect(config.DATABASE_PATH).toBe('./data/presence-rooms.sqlite');
+    expect(config.DATABASE_WAL_AUTOCHECKPOINT_PAGES).toBe(10000);
     expect(config.REGISTRATION).toBe('open');
     expect(config.MSC_IDENTIFIERS).toBe('stable');
     expect(config.PROFILE_DEFAULT_VISIBILITY).toBe('restricted');
@@ -46,6 +47,11 @@ describe(AppConfig.name, () => {
 
   it('rejects a port out of range', () => {
     expect(() => loadAppConfig({ PORT: '70000' })).toThrow(ConfigError);
+  });
+
+  it('rejects a WAL checkpoint interval below 100 pages', () => {
+    expect(() => loadAppConfig({ DATABASE_WAL_AUTOCHECKPOINT_PAGES: '10' })).toThrow(ConfigError);
+    expect(loadAppConfig({ DATABASE_WAL_AUTOCHECKPOINT_PAGES: '1000' }).DATABASE_WAL_AUTOCHECKPOINT_PAGES).toBe(1000);
   });
 });
 

@@ -72,6 +72,16 @@ export class AppConfig {
   @IsNotEmpty()
   DATABASE_PATH = './data/presence-rooms.sqlite';
 
+  /**
+   * WAL pages written before SQLite copies them back into the database file. Larger means fewer
+   * copies of the pages every presence change rewrites (a room's state, a user's row) and a WAL
+   * file of up to this many 4 KiB pages.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  DATABASE_WAL_AUTOCHECKPOINT_PAGES = 10000;
+
   @IsIn(['open', 'closed'])
   REGISTRATION: 'open' | 'closed' = 'open';
 

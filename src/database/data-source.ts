@@ -19,6 +19,7 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     prepareDatabase: (db: { pragma(source: string): unknown }) => {
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
+      db.pragma(`wal_autocheckpoint = ${config.DATABASE_WAL_AUTOCHECKPOINT_PAGES}`);
     },
     entities,
     migrations,
