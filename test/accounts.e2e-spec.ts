@@ -152,6 +152,8 @@ describe('accounts', () => {
       const login = (deviceId: string) =>
         request(base, 'POST', '/login', { type: 'm.login.password', user: username, password: 'right-password', device_id: deviceId });
       const first = await login('MYDEVICE');
+      // Used once first, so the retired token is one the server has cached.
+      expect((await request(base, 'GET', '/account/whoami', undefined, { accessToken: first.body.access_token })).status).toBe(200);
       const second = await login('MYDEVICE');
       expect(second.body.device_id).toBe('MYDEVICE');
       const old = await request(base, 'GET', '/account/whoami', undefined, { accessToken: first.body.access_token });

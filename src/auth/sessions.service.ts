@@ -8,13 +8,17 @@ import { newAccessToken, newDeviceId } from '../common/matrix-ids.js';
 import { hashAccessToken } from './access-token.js';
 import type { Requester } from './requester.js';
 
-/** Cached token lookups; bounded, and dropped on logout. */
+/**
+ * Cached token lookups, keyed by the token itself so a known token costs no hash; bounded, and
+ * dropped on logout (which knows the stored hash, hence the second map).
+ */
 const CACHE_LIMIT = 50_000;
 
 /** Devices and their access tokens: creating a login, authenticating a request, logging out. */
 @Injectable()
 export class SessionsService {
-  private readonly cache = new Map<string, Requester>();
+  private readonly cache = new Map<string, { requester: Requester; tokenHash: string }>();
+  private readonly tokenByHash = new Map<string, string>();
 
   constructor(
     @InjectRepository(DeviceEntity) private readonly devices: Repository<DeviceEntity>,
@@ -52,14 +56,15 @@ export class SessionsService {
   }
 
   async authenticate(accessToken: string): Promise<Requester | null> {
+    const cached = this.cache.get(accessToken);
+    if (cached) return cached.requester;
     const tokenHash = hashAccessToken(accessToken);
-    const cached = this.cache.get(tokenHash);
-    if (cached) return cached;
     const device = await this.devices.findOneBy({ tokenHash });
     if (!device) return null;
     const requester = { userId: device.userId, deviceId: device.deviceId };
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(tokenHash, requester);
+    if (this.cache.size >= CACHE_LIMIT) this.forget(this.cache.values().next().value!.tokenHash);
+    this.cache.set(accessToken, { requester, tokenHash });
+    this.tokenByHash.set(tokenHash, accessToken);
     return requester;
   }
 
@@ -85,6 +90,9 @@ export class SessionsService {
   }
 
   private forget(tokenHash: string): void {
-    this.cache.delete(tokenHash);
+    const token = this.tokenByHash.get(tokenHash);
+    if (token === undefined) return;
+    this.tokenByHash.delete(tokenHash);
+    this.cache.delete(token);
   }
 }
