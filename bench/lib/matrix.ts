@@ -54,6 +54,15 @@ export async function join(baseUrl: string, account: Account, roomId: string): P
   await ok(baseUrl, 'POST', `/join/${encodeURIComponent(roomId)}`, account.accessToken, {});
 }
 
+/**
+ * A first `/sync` (offline, so it counts as no device activity) whose token starts the measured
+ * ones, so those are incremental syncs. `filter` is the filter JSON, when one is wanted.
+ */
+export async function initialSyncToken(baseUrl: string, account: Account, filter?: string): Promise<string> {
+  const query = `?timeout=0&set_presence=offline${filter === undefined ? '' : `&filter=${encodeURIComponent(filter)}`}`;
+  return (await ok(baseUrl, 'GET', `/sync${query}`, account.accessToken)).next_batch;
+}
+
 export async function setPresence(baseUrl: string, account: Account, presence: string, statusMsg?: string): Promise<number> {
   const path = `/presence/${encodeURIComponent(account.userId)}/status`;
   return (await call(baseUrl, 'PUT', path, account.accessToken, statusMsg === undefined ? { presence } : { presence, status_msg: statusMsg })).status;

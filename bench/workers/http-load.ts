@@ -1,4 +1,4 @@
-import { call, type Account } from '../lib/matrix.js';
+import { call, initialSyncToken, type Account } from '../lib/matrix.js';
 import { serveJob } from '../lib/worker-side.js';
 
 export interface HttpLoadJob {
@@ -44,11 +44,7 @@ serveJob<HttpLoadJob, { devices: number }, HttpLoadResult>({
   async setup(received) {
     job = received;
     if (job.mode === 'presence') {
-      // Each device starts from a sync token, so the measured syncs are incremental ones.
-      for (const device of job.devices) {
-        const response = await call(job.baseUrl, 'GET', '/sync?timeout=0&set_presence=offline', device.accessToken);
-        since.set(device.accessToken, response.body.next_batch);
-      }
+      for (const device of job.devices) since.set(device.accessToken, await initialSyncToken(job.baseUrl, device));
     }
     return { devices: job.devices.length };
   },

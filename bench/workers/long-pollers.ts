@@ -1,4 +1,4 @@
-import { call, type Account } from '../lib/matrix.js';
+import { call, initialSyncToken, type Account } from '../lib/matrix.js';
 import { serveJob } from '../lib/worker-side.js';
 
 export interface LongPollersJob {
@@ -49,8 +49,7 @@ serveJob<LongPollersJob, { pollers: number }, { latencies: number[]; errors: num
   async setup(received) {
     job = received;
     for (const account of job.pollers) {
-      const response = await call(job.baseUrl, 'GET', '/sync?timeout=0&set_presence=offline&filter={"room":{"timeline":{"limit":1}}}', account.accessToken);
-      since.set(account.accessToken, response.body.next_batch);
+      since.set(account.accessToken, await initialSyncToken(job.baseUrl, account, '{"room":{"timeline":{"limit":1}}}'));
     }
     return { pollers: job.pollers.length };
   },
