@@ -1,8 +1,8 @@
 import { msc3032Policy } from '../../src/presence/core/msc3032.policy.js';
 import { EMPTY_INPUTS } from '../../src/presence/core/presence-model.js';
 import { DEFAULT_SETTINGS } from '../../src/presence/core/presence-scenario.js';
-import type { TrackedPresence } from '../../src/presence/presence-state.mapper.js';
 import { TimerWheel } from '../../src/presence/timer-wheel.js';
+import { TrackedPresence } from '../../src/presence/tracked-presence.js';
 import { serveJob } from '../lib/worker-side.js';
 
 /**
@@ -38,15 +38,16 @@ function measureScale(count: number): TimerScaleResult {
 
   const before = heap();
   const users = new Map<string, TrackedPresence>();
-  const wheel = new TimerWheel<string>(1000, start);
+  const wheel = new TimerWheel<TrackedPresence>(1000, start);
   ids.forEach((id, n) => {
     // Two devices each, their last syncs spread over the sync timeout.
     const now = start + (n % 30_000);
     let inputs = msc3032Policy.apply(EMPTY_INPUTS, { kind: 'sync', deviceId: 'LAPTOPDEVICE', state: 'online' }, now, DEFAULT_SETTINGS);
     inputs = msc3032Policy.apply(inputs, { kind: 'sync', deviceId: 'PHONEDEVICE', state: 'unavailable' }, now, DEFAULT_SETTINGS);
     const evaluation = msc3032Policy.evaluate(inputs, now, DEFAULT_SETTINGS);
-    users.set(id, { inputs, published: evaluation.forOthers });
-    if (evaluation.nextChangeAt !== null) wheel.schedule(id, evaluation.nextChangeAt);
+    const tracked = new TrackedPresence(id, inputs, evaluation.forOthers);
+    users.set(id, tracked);
+    if (evaluation.nextChangeAt !== null) wheel.schedule(tracked, evaluation.nextChangeAt);
   });
   const bytesPerUser = (heap() - before) / count;
 
@@ -61,11 +62,10 @@ function measureScale(count: number): TimerScaleResult {
     tickAt += 1000;
     const sweepStart = performance.now();
     const due = wheel.takeDue(tickAt);
-    for (const id of due) {
-      const tracked = users.get(id)!;
+    for (const tracked of due) {
       const evaluation = msc3032Policy.evaluate(tracked.inputs, tickAt, DEFAULT_SETTINGS);
       tracked.published = evaluation.forOthers;
-      if (evaluation.nextChangeAt !== null) wheel.schedule(id, evaluation.nextChangeAt);
+      if (evaluation.nextChangeAt !== null) wheel.schedule(tracked, evaluation.nextChangeAt);
     }
     sweeps.push({ ms: performance.now() - sweepStart, due: due.length });
   }

@@ -1,19 +1,8 @@
-import type { PendingChange } from './core/presence-rules.js';
-import type { PresenceInputs, PresenceView } from './core/presence-model.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
+import { TrackedPresence } from './tracked-presence.js';
 
-/** A tracked user: the core's inputs, and what the profile room holds for others. */
-export interface TrackedPresence {
-  inputs: PresenceInputs;
-  published: PresenceView | null;
-  /** When `published` was written (0 when unknown, e.g. after a restart). */
-  publishedAt?: number;
-  /** A change not yet published: since when, and whether a request made it (not stored). */
-  pending?: PendingChange | null;
-}
-
-export function toRow(userId: string, tracked: TrackedPresence): PresenceStateEntity {
-  const { inputs, published } = tracked;
+export function toRow(tracked: TrackedPresence): PresenceStateEntity {
+  const { userId, inputs, published } = tracked;
   return Object.assign(new PresenceStateEntity(), {
     userId,
     manual: inputs.manual,
@@ -65,8 +54,9 @@ export function upsertValues(row: PresenceStateEntity): Array<string | number | 
 }
 
 export function fromRow(row: PresenceStateEntity): TrackedPresence {
-  return {
-    inputs: {
+  return new TrackedPresence(
+    row.userId,
+    {
       manual: row.manual,
       appearOffline:
         row.appearOfflineSince === null ? null : { since: row.appearOfflineSince, lastActiveTs: row.appearOfflineLastActiveTs ?? 0 },
@@ -74,14 +64,13 @@ export function fromRow(row: PresenceStateEntity): TrackedPresence {
       lastActiveTs: row.lastActiveTs,
       devices: row.devices,
     },
-    published:
-      row.publishedPresence === null
-        ? null
-        : {
-            presence: row.publishedPresence,
-            currentlyActive: row.publishedCurrentlyActive,
-            statusMsg: row.publishedStatusMsg,
-            lastActiveTs: row.publishedLastActiveTs ?? 0,
-          },
-  };
+    row.publishedPresence === null
+      ? null
+      : {
+          presence: row.publishedPresence,
+          currentlyActive: row.publishedCurrentlyActive,
+          statusMsg: row.publishedStatusMsg,
+          lastActiveTs: row.publishedLastActiveTs ?? 0,
+        },
+  );
 }

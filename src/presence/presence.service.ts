@@ -22,8 +22,9 @@ import { PRESENCE_POLICIES } from './core/policies.js';
 import { BY_HAND_INPUTS, pendingChange, publicationDue, publicationEvents, sameView } from './core/presence-rules.js';
 import { presenceEventContent, statusEventContent } from './presence-events.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
-import { fromRow, toRow, upsertValues, UPSERT_PRESENCE_STATE, type TrackedPresence } from './presence-state.mapper.js';
+import { fromRow, toRow, upsertValues, UPSERT_PRESENCE_STATE } from './presence-state.mapper.js';
 import { TimerWheel } from './timer-wheel.js';
+import { TrackedPresence } from './tracked-presence.js';
 
 /** What led to a re-evaluation: a request (with the view before its inputs) or the clock (`before` null). */
 interface RequestCause {
@@ -53,7 +54,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private readonly dirty = new Set<string>();
   private readonly policy: PresencePolicy;
   private readonly settings: PresenceSettings;
-  private wheel!: TimerWheel<string>;
+  private wheel!: TimerWheel<TrackedPresence>;
   private ticker?: NodeJS.Timeout;
   private ticking: Promise<void> | null = null;
   private stopOnActivity?: () => void;
@@ -120,7 +121,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       const evaluation = this.evaluate(tracked, now);
       // A change that happened while the server was down is published at the first tick.
       const stale = !tracked.published || !sameView(tracked.published, evaluation.forOthers);
-      this.arm(row.userId, stale ? now : evaluation.nextChangeAt);
+      this.arm(tracked, stale ? now : evaluation.nextChangeAt);
     }
     this.stopOnActivity = this.bus.on('user.activity', ({ userId, deviceId }) => {
       this.apply(userId, [{ kind: 'activity', deviceId }]).catch((error: unknown) =>
@@ -146,7 +147,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     const before = this.evaluate(tracked, now).forOthers;
     for (const input of inputs) tracked.inputs = this.policy.apply(tracked.inputs, input, now, this.settings);
     this.dirty.add(userId);
-    const publication = this.reconcile(userId, tracked, now, { byHand: inputs.some((input) => BY_HAND_INPUTS.has(input.kind)), before });
+    const publication = this.reconcile(tracked, now, { byHand: inputs.some((input) => BY_HAND_INPUTS.has(input.kind)), before });
     if (publication) await this.publish([publication]);
   }
 
@@ -170,9 +171,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       try {
         const now = this.clock.now();
         const publications: Publication[] = [];
-        for (const userId of this.wheel.takeDue(now)) {
-          const tracked = this.users.get(userId);
-          const publication = tracked && this.reconcile(userId, tracked, now, { byHand: false, before: null });
+        for (const tracked of this.wheel.takeDue(now)) {
+          const publication = this.reconcile(tracked, now, { byHand: false, before: null });
           if (publication) publications.push(publication);
         }
         if (publications.length > 0) await this.publish(publications);
@@ -188,7 +188,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
 
   private track(userId: string): TrackedPresence {
     let tracked = this.users.get(userId);
-    if (!tracked) this.users.set(userId, (tracked = { inputs: EMPTY_INPUTS, published: null }));
+    if (!tracked) this.users.set(userId, (tracked = new TrackedPresence(userId, EMPTY_INPUTS, null)));
     return tracked;
   }
 
@@ -196,21 +196,21 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     return this.policy.evaluate(tracked.inputs, now, this.settings);
   }
 
-  private arm(userId: string, at: number | null): void {
-    if (at === null) this.wheel.cancel(userId);
-    else this.wheel.schedule(userId, at);
+  private arm(tracked: TrackedPresence, at: number | null): void {
+    if (at === null) this.wheel.cancel(tracked);
+    else this.wheel.schedule(tracked, at);
   }
 
   /**
    * Re-evaluates a user, re-arms their timer and returns what must be published, if anything.
    * `published` moves before the write so concurrent inputs never publish the same change twice.
    */
-  private reconcile(userId: string, tracked: TrackedPresence, now: number, cause: RequestCause): Publication | null {
+  private reconcile(tracked: TrackedPresence, now: number, cause: RequestCause): Publication | null {
     const evaluation = this.evaluate(tracked, now);
     const previous = tracked.published;
     const byRequest = cause.before !== null && !sameView(cause.before, evaluation.forOthers);
-    tracked.pending = pendingChange(previous, evaluation.forOthers, tracked.pending ?? null, now, byRequest);
-    const due = publicationDue(previous && { view: previous, at: tracked.publishedAt ?? 0 }, evaluation.forOthers, now, {
+    tracked.pending = pendingChange(previous, evaluation.forOthers, tracked.pending, now, byRequest);
+    const due = publicationDue(previous && { view: previous, at: tracked.publishedAt }, evaluation.forOthers, now, {
       byHand: cause.byHand,
       byRequest: tracked.pending?.byRequest ?? false,
       pendingSince: tracked.pending?.since ?? now,
@@ -218,12 +218,12 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       settleMs: this.config.PRESENCE_SETTLE_MS,
     });
     const wakes = [evaluation.nextChangeAt, due !== null && due > now ? due : null].filter((at): at is number => at !== null);
-    this.arm(userId, wakes.length > 0 ? Math.min(...wakes) : null);
+    this.arm(tracked, wakes.length > 0 ? Math.min(...wakes) : null);
     if (due !== now) return null;
     tracked.published = evaluation.forOthers;
     tracked.publishedAt = now;
     tracked.pending = null;
-    return { userId, view: evaluation.forOthers, previous };
+    return { userId: tracked.userId, view: evaluation.forOthers, previous };
   }
 
   /**
@@ -253,7 +253,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       await this.writePublication(tx, roomId, publication);
       const tracked = this.users.get(publication.userId);
       if (tracked) {
-        this.sql.run(UPSERT_PRESENCE_STATE, ...upsertValues(toRow(publication.userId, tracked)));
+        this.sql.run(UPSERT_PRESENCE_STATE, ...upsertValues(toRow(tracked)));
         this.dirty.delete(publication.userId);
       }
     }
@@ -273,7 +273,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     this.dirty.clear();
     const rows = userIds.flatMap((userId) => {
       const tracked = this.users.get(userId);
-      return tracked ? [toRow(userId, tracked)] : [];
+      return tracked ? [toRow(tracked)] : [];
     });
     try {
       // Prepared SQL on the shared connection runs inside the writer's transaction.

@@ -1,11 +1,31 @@
+/** The slot of an entry that is not armed; real slots count up from the epoch. */
+const NOT_ARMED = -1;
+
 /**
- * One timer structure for every tracked user: keys filed in slots of `resolutionMs`, swept by a
- * single periodic tick instead of a setTimeout per user. Re-arming a key moves it between two
- * slots (O(1)); a sweep costs the number of keys that fall due. No clock of its own.
+ * What the wheel keeps on each of its entries: the slot the entry is filed in and its
+ * neighbours there. The fields live on the entry itself (an intrusive list, as Node's own timers
+ * and the Linux kernel's timer lists do), so arming, moving and sweeping an entry is pointer work,
+ * with no lookup of the entry by key in a map holding every user.
  */
-export class TimerWheel<K> {
-  private readonly slots = new Map<number, Set<K>>();
-  private readonly slotOf = new Map<K, number>();
+export class TimerEntry {
+  timerSlot = NOT_ARMED;
+  timerPrev: TimerEntry = this;
+  timerNext: TimerEntry = this;
+
+  get armed(): boolean {
+    return this.timerSlot !== NOT_ARMED;
+  }
+}
+
+/**
+ * One timer structure for every tracked user: entries filed in slots of `resolutionMs`, swept by
+ * a single periodic tick instead of a setTimeout per user. Each slot is a circular list behind a
+ * head entry; re-arming an entry moves it between two lists (O(1)); a sweep costs the number of
+ * entries that fall due. No clock of its own.
+ */
+export class TimerWheel<E extends TimerEntry> {
+  private readonly slots = new Map<number, TimerEntry>();
+  private armedCount = 0;
   private swept: number;
 
   constructor(
@@ -16,40 +36,45 @@ export class TimerWheel<K> {
   }
 
   get size(): number {
-    return this.slotOf.size;
+    return this.armedCount;
   }
 
-  /** Arms (or re-arms) `key` to fall due at `dueAt`; it never fires before then. */
-  schedule(key: K, dueAt: number): void {
+  /** Arms (or re-arms) `entry` to fall due at `dueAt`; it never fires before then. */
+  schedule(entry: E, dueAt: number): void {
     const slot = Math.max(Math.ceil(dueAt / this.resolutionMs), this.swept + 1);
-    const current = this.slotOf.get(key);
-    if (current === slot) return;
-    if (current !== undefined) this.removeFromSlot(key, current);
-    let keys = this.slots.get(slot);
-    if (!keys) this.slots.set(slot, (keys = new Set()));
-    keys.add(key);
-    this.slotOf.set(key, slot);
+    if (entry.timerSlot === slot) return;
+    if (entry.armed) this.unlink(entry);
+    else this.armedCount += 1;
+    let head = this.slots.get(slot);
+    if (!head) this.slots.set(slot, (head = new TimerEntry()));
+    // Appended at the tail, so entries of one slot fall due in the order they were armed.
+    entry.timerSlot = slot;
+    entry.timerNext = head;
+    entry.timerPrev = head.timerPrev;
+    head.timerPrev.timerNext = entry;
+    head.timerPrev = entry;
   }
 
-  cancel(key: K): void {
-    const slot = this.slotOf.get(key);
-    if (slot === undefined) return;
-    this.removeFromSlot(key, slot);
-    this.slotOf.delete(key);
+  cancel(entry: E): void {
+    if (!entry.armed) return;
+    this.unlink(entry);
+    this.disarm(entry);
   }
 
-  /** Removes and returns every key due at or before `now`. */
-  takeDue(now: number): K[] {
+  /** Removes and returns every entry due at or before `now`. */
+  takeDue(now: number): E[] {
     const upTo = Math.floor(now / this.resolutionMs);
     if (upTo <= this.swept) return [];
-    const due: K[] = [];
+    const due: E[] = [];
     const take = (slot: number) => {
-      const keys = this.slots.get(slot);
-      if (!keys) return;
+      const head = this.slots.get(slot);
+      if (!head) return;
       this.slots.delete(slot);
-      for (const key of keys) {
-        this.slotOf.delete(key);
-        due.push(key);
+      for (let entry = head.timerNext; entry !== head; ) {
+        const next = entry.timerNext;
+        this.disarm(entry);
+        due.push(entry as E);
+        entry = next;
       }
     };
     if (upTo - this.swept <= this.slots.size) {
@@ -62,9 +87,16 @@ export class TimerWheel<K> {
     return due;
   }
 
-  private removeFromSlot(key: K, slot: number): void {
-    const keys = this.slots.get(slot);
-    keys?.delete(key);
-    if (keys?.size === 0) this.slots.delete(slot);
+  /** Takes the entry out of its slot's list. A slot left empty keeps its head until swept. */
+  private unlink(entry: TimerEntry): void {
+    entry.timerPrev.timerNext = entry.timerNext;
+    entry.timerNext.timerPrev = entry.timerPrev;
+  }
+
+  private disarm(entry: TimerEntry): void {
+    entry.timerSlot = NOT_ARMED;
+    entry.timerPrev = entry;
+    entry.timerNext = entry;
+    this.armedCount -= 1;
   }
 }

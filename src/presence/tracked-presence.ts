@@ -1,0 +1,22 @@
+import type { PendingChange } from './core/presence-rules.js';
+import type { PresenceInputs, PresenceView } from './core/presence-model.js';
+import { TimerEntry } from './timer-wheel.js';
+
+/**
+ * A tracked user: the core's inputs, and what the profile room holds for others. It is its own
+ * entry in the timer wheel, so a sweep goes from due entries to users with no lookup.
+ */
+export class TrackedPresence extends TimerEntry {
+  /** When `published` was written (0 when unknown, e.g. after a restart). */
+  publishedAt = 0;
+  /** A change not yet published: since when, and whether a request made it (not stored). */
+  pending: PendingChange | null = null;
+
+  constructor(
+    readonly userId: string,
+    public inputs: PresenceInputs,
+    public published: PresenceView | null,
+  ) {
+    super();
+  }
+}
