@@ -209,6 +209,23 @@ describe('presence timers', () => {
       await first.close();
     }
   });
+  it('reads what others see back from the profile room after a restart', async () => {
+    const first = await startTestServer(FAST);
+    const [alice, bob] = await roomMates(first);
+    await put(alice, { presence: 'busy', status_msg: 'lunch' });
+    await first.stop();
+    // No tick runs before the reads below, so what they see is what the boot read from the room.
+    const second = await startTestServer({ ...FAST, PRESENCE_TIMER_TICK_MS: '60000' }, { databasePath: first.databasePath });
+    try {
+      const bobAgain = new TestClient(second.baseUrl, bob.userId, bob.accessToken, bob.deviceId);
+      expect(await bobAgain.ok('GET', `/presence/${enc(alice.userId)}/status`)).toMatchObject({ presence: 'busy', status_msg: 'lunch' });
+      const aliceAgain = new TestClient(second.baseUrl, alice.userId, alice.accessToken, alice.deviceId);
+      expect((await publishedPresenceEvents(aliceAgain)).map((event) => event.type)).toEqual(['m.presence', 'm.status']);
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
 });
 
 describe('presence modes and policies', () => {

@@ -1,4 +1,5 @@
 import type { MscIdentifiers } from '../common/msc-identifiers.js';
+import type { RoomState } from '../events/room-state.js';
 import type { PresenceState, PresenceView } from './core/presence-model.js';
 
 /** How the presence value is written: `busy` in the form MSC_IDENTIFIERS selects. */
@@ -24,6 +25,30 @@ export function presenceEventContent(view: PresenceView, ids: MscIdentifiers): R
 /** Content of the m.status state event; a cleared status is an empty object. */
 export function statusEventContent(statusMsg: string | null): Record<string, unknown> {
   return statusMsg === null ? {} : { status_msg: statusMsg };
+}
+
+/**
+ * What a profile room holds for others, read back from its m.presence and m.status state (either
+ * identifier form; the newer event wins), or null when nothing was published yet. The room is the
+ * record of what was published; nothing else keeps a copy.
+ */
+export function publishedViewOf(state: RoomState, ids: MscIdentifiers): PresenceView | null {
+  const presence = newestOf(state, ids.both('presence'))?.content;
+  const value = presence && parseWirePresence(presence.presence, ids);
+  if (!presence || !value) return null;
+  const status = newestOf(state, ids.both('status'))?.content;
+  return {
+    presence: value,
+    currentlyActive: presence.currently_active === true,
+    lastActiveTs: typeof presence.last_active_ts === 'number' ? presence.last_active_ts : 0,
+    statusMsg: typeof status?.status_msg === 'string' ? status.status_msg : null,
+  };
+}
+
+function newestOf(state: RoomState, types: readonly string[]) {
+  return types
+    .map((type) => state.get(type))
+    .reduce((newest, event) => (event && (!newest || event.streamOrdering > newest.streamOrdering) ? event : newest), undefined);
 }
 
 /**

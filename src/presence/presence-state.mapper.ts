@@ -1,8 +1,9 @@
+import type { PresenceView } from './core/presence-model.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
 import { TrackedPresence } from './tracked-presence.js';
 
 export function toRow(tracked: TrackedPresence): PresenceStateEntity {
-  const { userId, inputs, published } = tracked;
+  const { userId, inputs } = tracked;
   return Object.assign(new PresenceStateEntity(), {
     userId,
     manual: inputs.manual,
@@ -11,10 +12,6 @@ export function toRow(tracked: TrackedPresence): PresenceStateEntity {
     statusMsg: inputs.statusMsg,
     lastActiveTs: inputs.lastActiveTs,
     devices: inputs.devices,
-    publishedPresence: published?.presence ?? null,
-    publishedCurrentlyActive: published?.currentlyActive ?? false,
-    publishedStatusMsg: published?.statusMsg ?? null,
-    publishedLastActiveTs: published?.lastActiveTs ?? null,
   });
 }
 
@@ -26,17 +23,13 @@ const COLUMNS = [
   'status_msg',
   'last_active_ts',
   'devices',
-  'published_presence',
-  'published_currently_active',
-  'published_status_msg',
-  'published_last_active_ts',
 ];
 
 /** Writes a user's row (whole), with the values of `upsertValues`. */
 export const UPSERT_PRESENCE_STATE = `INSERT INTO presence_state (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})
   ON CONFLICT (user_id) DO UPDATE SET ${COLUMNS.slice(1).map((column) => `${column} = excluded.${column}`).join(', ')}`;
 
-/** The values of UPSERT_PRESENCE_STATE, stored as TypeORM stores the entity (JSON text, booleans as 0/1). */
+/** The values of UPSERT_PRESENCE_STATE, stored as TypeORM stores the entity (devices as JSON text). */
 export function upsertValues(row: PresenceStateEntity): Array<string | number | null> {
   return [
     row.userId,
@@ -46,14 +39,11 @@ export function upsertValues(row: PresenceStateEntity): Array<string | number | 
     row.statusMsg,
     row.lastActiveTs,
     JSON.stringify(row.devices),
-    row.publishedPresence,
-    row.publishedCurrentlyActive ? 1 : 0,
-    row.publishedStatusMsg,
-    row.publishedLastActiveTs,
   ];
 }
 
-export function fromRow(row: PresenceStateEntity): TrackedPresence {
+/** A stored user, with what their profile room holds for others (`publishedViewOf`). */
+export function fromRow(row: PresenceStateEntity, published: PresenceView | null): TrackedPresence {
   return new TrackedPresence(
     row.userId,
     {
@@ -64,13 +54,6 @@ export function fromRow(row: PresenceStateEntity): TrackedPresence {
       lastActiveTs: row.lastActiveTs,
       devices: row.devices,
     },
-    row.publishedPresence === null
-      ? null
-      : {
-          presence: row.publishedPresence,
-          currentlyActive: row.publishedCurrentlyActive,
-          statusMsg: row.publishedStatusMsg,
-          lastActiveTs: row.publishedLastActiveTs ?? 0,
-        },
+    published,
   );
 }

@@ -20,7 +20,7 @@ import {
 } from './core/presence-model.js';
 import { PRESENCE_POLICIES } from './core/policies.js';
 import { BY_HAND_INPUTS, pendingChange, publicationDue, publicationEvents, sameView } from './core/presence-rules.js';
-import { presenceEventContent, statusEventContent } from './presence-events.js';
+import { presenceEventContent, publishedViewOf, statusEventContent } from './presence-events.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
 import { fromRow, toRow, upsertValues, UPSERT_PRESENCE_STATE } from './presence-state.mapper.js';
 import { TimerWheel } from './timer-wheel.js';
@@ -31,6 +31,9 @@ interface RequestCause {
   byHand: boolean;
   before: PresenceView | null;
 }
+
+/** Users whose published presence is read at boot per query. */
+const BOOT_CHUNK = 500;
 
 const NEVER_SEEN: PresenceView = Object.freeze({ presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null });
 
@@ -107,8 +110,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     const now = this.clock.now();
     this.wheel = new TimerWheel(this.config.PRESENCE_TIMER_TICK_MS, now);
     if (!this.enabled) return;
-    for (const row of await this.rows.find()) {
-      const tracked = fromRow(row);
+    const rows = await this.rows.find();
+    const published = await this.publishedViews(rows.map((row) => row.userId));
+    for (const row of rows) {
+      const tracked = fromRow(row, published.get(row.userId) ?? null);
       // Syncs in flight at shutdown were cut off; those devices get a full sync timeout to come back.
       if (tracked.inputs.devices.some((device) => (device.syncing ?? 0) > 0)) {
         tracked.inputs = {
@@ -186,6 +191,21 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     return this.ticking;
   }
 
+  /** What each user's profile room holds for others, read in chunks of users. */
+  private async publishedViews(userIds: string[]): Promise<Map<string, PresenceView>> {
+    const views = new Map<string, PresenceView>();
+    const types = [...this.ids.both('presence'), ...this.ids.both('status')];
+    for (let start = 0; start < userIds.length; start += BOOT_CHUNK) {
+      const rooms = await this.profileRooms.profileRoomIds(userIds.slice(start, start + BOOT_CHUNK));
+      const states = await this.store.currentStateOfRooms([...rooms.values()], types);
+      for (const [userId, roomId] of rooms) {
+        const view = publishedViewOf(states.get(roomId)!, this.ids);
+        if (view) views.set(userId, view);
+      }
+    }
+    return views;
+  }
+
   private track(userId: string): TrackedPresence {
     let tracked = this.users.get(userId);
     if (!tracked) this.users.set(userId, (tracked = new TrackedPresence(userId, EMPTY_INPUTS, null)));
@@ -227,8 +247,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Writes the changes, with the users' rows. Changes made before a write starts join it, so
-   * under load many users' changes share one transaction (one commit).
+   * Writes the changes. Changes made before a write starts join it, so under load many users'
+   * changes share one transaction (one commit). The users' input rows follow at the next flush.
    */
   private async publish(publications: Publication[]): Promise<void> {
     const rooms = await Promise.all(publications.map(({ userId }) => this.profileRooms.ensureProfileRoom(userId)));
@@ -249,14 +269,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     const batch = this.queued;
     this.queued = [];
     this.nextWrite = null;
-    for (const { publication, roomId } of batch) {
-      await this.writePublication(tx, roomId, publication);
-      const tracked = this.users.get(publication.userId);
-      if (tracked) {
-        this.sql.run(UPSERT_PRESENCE_STATE, ...upsertValues(toRow(tracked)));
-        this.dirty.delete(publication.userId);
-      }
-    }
+    for (const { publication, roomId } of batch) await this.writePublication(tx, roomId, publication);
   }
 
   private async writePublication(tx: RoomWriteTransaction, roomId: string, { userId, view, previous }: Publication): Promise<void> {
