@@ -1,19 +1,6 @@
 import type { PresenceView } from './core/presence-model.js';
-import { PresenceStateEntity } from './presence-state.entity.js';
+import type { PresenceStateEntity } from './presence-state.entity.js';
 import { TrackedPresence } from './tracked-presence.js';
-
-export function toRow(tracked: TrackedPresence): PresenceStateEntity {
-  const { userId, inputs } = tracked;
-  return Object.assign(new PresenceStateEntity(), {
-    userId,
-    manual: inputs.manual,
-    appearOfflineSince: inputs.appearOffline?.since ?? null,
-    appearOfflineLastActiveTs: inputs.appearOffline?.lastActiveTs ?? null,
-    statusMsg: inputs.statusMsg,
-    lastActiveTs: inputs.lastActiveTs,
-    devices: inputs.devices,
-  });
-}
 
 const COLUMNS = [
   'user_id',
@@ -29,16 +16,16 @@ const COLUMNS = [
 export const UPSERT_PRESENCE_STATE = `INSERT INTO presence_state (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})
   ON CONFLICT (user_id) DO UPDATE SET ${COLUMNS.slice(1).map((column) => `${column} = excluded.${column}`).join(', ')}`;
 
-/** The values of UPSERT_PRESENCE_STATE, stored as TypeORM stores the entity (devices as JSON text). */
-export function upsertValues(row: PresenceStateEntity): Array<string | number | null> {
+/** The values of UPSERT_PRESENCE_STATE for a user, stored as TypeORM stores the entity (devices as JSON text). */
+export function upsertValues({ userId, inputs }: TrackedPresence): Array<string | number | null> {
   return [
-    row.userId,
-    row.manual,
-    row.appearOfflineSince,
-    row.appearOfflineLastActiveTs,
-    row.statusMsg,
-    row.lastActiveTs,
-    JSON.stringify(row.devices),
+    userId,
+    inputs.manual,
+    inputs.appearOffline?.since ?? null,
+    inputs.appearOffline?.lastActiveTs ?? null,
+    inputs.statusMsg,
+    inputs.lastActiveTs,
+    JSON.stringify(inputs.devices),
   ];
 }
 

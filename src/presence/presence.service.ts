@@ -22,7 +22,7 @@ import { PRESENCE_POLICIES } from './core/policies.js';
 import { BY_HAND_INPUTS, pendingChange, publicationDue, publicationEvents, sameView } from './core/presence-rules.js';
 import { presenceEventContent, publishedViewOf, statusEventContent } from './presence-events.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
-import { fromRow, toRow, upsertValues, UPSERT_PRESENCE_STATE } from './presence-state.mapper.js';
+import { fromRow, upsertValues, UPSERT_PRESENCE_STATE } from './presence-state.mapper.js';
 import { TimerWheel } from './timer-wheel.js';
 import { TrackedPresence } from './tracked-presence.js';
 
@@ -34,6 +34,12 @@ interface RequestCause {
 
 /** Users whose published presence is read at boot per query. */
 const BOOT_CHUNK = 500;
+
+/** The earlier of two times, either of which may be absent. */
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  return b === null ? a : Math.min(a, b);
+}
 
 const NEVER_SEEN: PresenceView = Object.freeze({ presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null });
 
@@ -54,7 +60,7 @@ interface Publication {
 export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(PresenceService.name);
   private readonly users = new Map<string, TrackedPresence>();
-  private readonly dirty = new Set<string>();
+  private readonly dirty = new Set<TrackedPresence>();
   private readonly policy: PresencePolicy;
   private readonly settings: PresenceSettings;
   private wheel!: TimerWheel<TrackedPresence>;
@@ -120,7 +126,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
           ...tracked.inputs,
           devices: tracked.inputs.devices.map((device) => ((device.syncing ?? 0) > 0 ? { ...device, syncing: 0, lastSeenTs: now } : device)),
         };
-        this.dirty.add(row.userId);
+        this.dirty.add(tracked);
       }
       this.users.set(row.userId, tracked);
       const evaluation = this.evaluate(tracked, now);
@@ -151,7 +157,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     const tracked = this.track(userId);
     const before = this.evaluate(tracked, now).forOthers;
     for (const input of inputs) tracked.inputs = this.policy.apply(tracked.inputs, input, now, this.settings);
-    this.dirty.add(userId);
+    this.dirty.add(tracked);
     const publication = this.reconcile(tracked, now, { byHand: inputs.some((input) => BY_HAND_INPUTS.has(input.kind)), before });
     if (publication) await this.publish([publication]);
   }
@@ -237,8 +243,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       minIntervalMs: this.config.PRESENCE_MIN_PUBLISH_INTERVAL_MS,
       settleMs: this.config.PRESENCE_SETTLE_MS,
     });
-    const wakes = [evaluation.nextChangeAt, due !== null && due > now ? due : null].filter((at): at is number => at !== null);
-    this.arm(tracked, wakes.length > 0 ? Math.min(...wakes) : null);
+    // Wake when presence changes by itself, or when a held-back change falls due, whichever is first.
+    this.arm(tracked, earliest(evaluation.nextChangeAt, due !== null && due > now ? due : null));
     if (due !== now) return null;
     tracked.published = evaluation.forOthers;
     tracked.publishedAt = now;
@@ -282,19 +288,17 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   /** Writes the inputs that changed since the last flush, in one transaction. */
   private async flush(): Promise<void> {
     if (this.dirty.size === 0) return;
-    const userIds = [...this.dirty];
+    const written = [...this.dirty];
     this.dirty.clear();
-    const rows = userIds.flatMap((userId) => {
-      const tracked = this.users.get(userId);
-      return tracked ? [toRow(tracked)] : [];
-    });
+    // The values are taken now: inputs that change during the write make the user dirty again.
+    const rows = written.map(upsertValues);
     try {
       // Prepared SQL on the shared connection runs inside the writer's transaction.
       await this.writer.transaction(async () => {
-        for (const row of rows) this.sql.run(UPSERT_PRESENCE_STATE, ...upsertValues(row));
+        for (const values of rows) this.sql.run(UPSERT_PRESENCE_STATE, ...values);
       });
     } catch (error) {
-      for (const userId of userIds) this.dirty.add(userId);
+      for (const tracked of written) this.dirty.add(tracked);
       throw error;
     }
   }
