@@ -2,6 +2,7 @@ import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { MatrixError, type MatrixErrcode } from '../matrix-error.js';
+import { ValidationPlan } from './validation-plan.js';
 
 const REJECT_UNKNOWN_KEYS = Symbol('rejectUnknownKeys');
 
@@ -50,6 +51,8 @@ export function toMatrixValidationError(errors: ValidationError[]): MatrixError 
  */
 @Injectable()
 export class MatrixValidationPipe implements PipeTransform {
+  private readonly plans = new Map<Function, ValidationPlan | null>();
+
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type === 'body' && metadata.data !== undefined) {
       // A named argument: a GraphQL argument (Nest gives them the body's param type), typed by the schema.
@@ -66,12 +69,14 @@ export class MatrixValidationPipe implements PipeTransform {
 
   private validate(plain: object, metatype: ArgumentMetadata['metatype']): unknown {
     if (!metatype || [Object, String, Number, Boolean, Array].includes(metatype as never)) return plain;
+    const rejectUnknownKeys = Reflect.getMetadata(REJECT_UNKNOWN_KEYS, metatype) === true;
+    let plan = this.plans.get(metatype);
+    if (plan === undefined) this.plans.set(metatype, (plan = ValidationPlan.compile(metatype as new () => object, rejectUnknownKeys)));
+    const checked = plan?.run(plain as Record<string, unknown>);
+    if (checked) return checked;
+    // No plan, or the body is refused: class-validator decides, and words the error.
     const instance = plainToInstance(metatype, plain) as object;
-    const errors = validateSync(instance, {
-      whitelist: true,
-      forbidNonWhitelisted: Reflect.getMetadata(REJECT_UNKNOWN_KEYS, metatype) === true,
-      forbidUnknownValues: false,
-    });
+    const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: rejectUnknownKeys, forbidUnknownValues: false });
     if (errors.length > 0) throw toMatrixValidationError(errors);
     return instance;
   }
