@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
  * A load worker in its own process (bench/workers/NAME.js). Protocol: the worker says `online`;
  * the parent sends the job;
  * the worker sets up and answers `ready` (with details); the parent sends `start`, later `stop`;
- * the worker answers `result`.
+ * the worker answers `result`. Workers that measure in slices take `start` again after a result.
  */
 export class Worker<Job, Ready, Result> {
   private readonly child: ChildProcess;
@@ -43,12 +43,22 @@ export class Worker<Job, Ready, Result> {
     this.child.send(message);
   }
 
-  async stop(): Promise<Result> {
+  /** Ends the current run and returns its result; the worker stays up for another `start`. */
+  async pause(): Promise<Result> {
     this.child.send({ type: 'stop' });
-    const result = await this.expect<Result>('result');
+    return this.expect<Result>('result');
+  }
+
+  async stop(): Promise<Result> {
+    const result = await this.pause();
     // Long-polls may still be waiting inside the worker; its work is done.
     this.child.kill();
     return result;
+  }
+
+  /** Ends the worker without a result. */
+  kill(): void {
+    this.child.kill();
   }
 
   private async expect<T>(type: string): Promise<T> {

@@ -22,10 +22,12 @@ const since = new Map<string, string>();
 let running = false;
 let startedAt = 0;
 let endedAt = 0;
-const latencies: number[] = [];
-const statuses: Record<string, number> = {};
+let latencies: number[] = [];
+let statuses: Record<string, number> = {};
 let errors = 0;
 let loops: Promise<void>[] = [];
+/** Each loop's next step: a run goes on through the devices and states where the last one stopped. */
+const nextStep: number[] = [];
 
 /** One request of the mix: a presence PUT (changing state, so work is done) or a /sync with set_presence. */
 async function once(device: Account, step: number): Promise<number> {
@@ -50,10 +52,13 @@ serveJob<HttpLoadJob, { devices: number }, HttpLoadResult>({
   },
   run() {
     running = true;
+    latencies = [];
+    statuses = {};
+    errors = 0;
     startedAt = performance.now();
     let issued = 0;
     loops = Array.from({ length: job.concurrency }, async (_, slot) => {
-      let step = slot;
+      let step = nextStep[slot] ?? slot;
       while (running && issued < job.maxRequests) {
         issued += 1;
         const device = job.devices[(slot + step * job.concurrency) % job.devices.length];
@@ -68,6 +73,7 @@ serveJob<HttpLoadJob, { devices: number }, HttpLoadResult>({
         }
         step += 1;
       }
+      nextStep[slot] = step;
       endedAt = performance.now();
     });
   },
