@@ -29,8 +29,13 @@ const scenarios: Array<[string, () => Promise<ScenarioResult> | ScenarioResult]>
   ['longpoll', () => longPoll(options)],
 ];
 
-function format(value: number): string {
-  return Number.isFinite(value) ? value.toLocaleString('en', { maximumFractionDigits: 2 }) : '–';
+function format(value: number, fractionDigits: { minimumFractionDigits?: number; maximumFractionDigits: number } = { maximumFractionDigits: 2 }): string {
+  return Number.isFinite(value) ? value.toLocaleString('en', fractionDigits) : '–';
+}
+
+/** Three decimals, so a ratio just under its target does not print as the target itself. */
+function formatRatio(value: number): string {
+  return format(value, { minimumFractionDigits: 2, maximumFractionDigits: 3 });
 }
 
 async function main(): Promise<void> {
@@ -54,7 +59,7 @@ async function main(): Promise<void> {
     '| scenario | metric | figure | baseline | baseline figure | ratio | target | met |',
     '|---|---|---:|---|---:|---:|---|---|',
     ...results.map(
-      (r) => `| ${r.scenario} | ${r.metric} | ${format(r.value)} | ${r.baselineName} | ${format(r.baseline)} | ${format(r.ratio)} | ${r.target} | ${r.met === null ? '—' : r.met ? 'yes' : 'no'} |`,
+      (r) => `| ${r.scenario} | ${r.metric} | ${format(r.value)} | ${r.baselineName} | ${format(r.baseline)} | ${formatRatio(r.ratio)} | ${r.target} | ${r.met === null ? '—' : r.met ? 'yes' : 'no'} |`,
     ),
   ];
   const table = lines.join('\n');
