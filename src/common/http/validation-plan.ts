@@ -14,13 +14,13 @@ interface PropertyCheck {
 /**
  * The DTO checks of a body class, resolved once from class-validator's metadata so a request
  * only runs the validators. class-validator re-reads and regroups the metadata on every call,
- * and class-transformer walks its own before copying a flat object: together about half the
- * cost of a presence PUT (an object of tens of KiB allocated per request).
+ * and class-transformer walks its own before copying a flat object: for a presence PUT's
+ * `{"presence": …}`, about a tenth of the server's time on the request and 10 KiB of garbage.
  *
  * A plan only answers "valid, and here is the instance" or "not valid". On "not valid" the
  * pipe runs class-validator itself, so error answers come from one place. Classes using a
- * feature a plan does not model (nested DTOs, groups, `each`, async validators, any
- * class-transformer decorator) get no plan and always go through class-validator.
+ * feature a plan does not model (nested DTOs, groups, `each`, `validateIf`, async validators,
+ * any class-transformer decorator) get no plan and always go through class-validator.
  */
 export class ValidationPlan {
   private constructor(
