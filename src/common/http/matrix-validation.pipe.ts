@@ -51,7 +51,8 @@ export function toMatrixValidationError(errors: ValidationError[]): MatrixError 
  */
 @Injectable()
 export class MatrixValidationPipe implements PipeTransform {
-  private readonly plans = new Map<Function, ValidationPlan | null>();
+  /** Per DTO class: whether it refuses unknown keys, and its plan (null: class-validator only). */
+  private readonly classes = new Map<Function, { rejectUnknownKeys: boolean; plan: ValidationPlan | null }>();
 
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type === 'body' && metadata.data !== undefined) {
@@ -69,9 +70,13 @@ export class MatrixValidationPipe implements PipeTransform {
 
   private validate(plain: object, metatype: ArgumentMetadata['metatype']): unknown {
     if (!metatype || [Object, String, Number, Boolean, Array].includes(metatype as never)) return plain;
-    const rejectUnknownKeys = Reflect.getMetadata(REJECT_UNKNOWN_KEYS, metatype) === true;
-    let plan = this.plans.get(metatype);
-    if (plan === undefined) this.plans.set(metatype, (plan = ValidationPlan.compile(metatype as new () => object, rejectUnknownKeys)));
+    let known = this.classes.get(metatype);
+    if (!known) {
+      const rejectUnknownKeys = Reflect.getMetadata(REJECT_UNKNOWN_KEYS, metatype) === true;
+      known = { rejectUnknownKeys, plan: ValidationPlan.compile(metatype as new () => object, rejectUnknownKeys) };
+      this.classes.set(metatype, known);
+    }
+    const { rejectUnknownKeys, plan } = known;
     const checked = plan?.run(plain as Record<string, unknown>);
     if (checked) return checked;
     // No plan, or the body is refused: class-validator decides, and words the error.

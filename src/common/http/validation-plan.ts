@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { getMetadataStorage, ValidationTypes, type ValidationArguments } from 'class-validator';
+import { getMetadataStorage, ValidationTypes, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
 
 type Constructor = new () => object;
 
@@ -8,7 +8,7 @@ interface PropertyCheck {
   /** `@IsOptional`, `@ValidateIf`: the property is checked only when all of these hold. */
   conditions: Array<(object: object, value: unknown) => boolean>;
   /** The decorators' own validators (`@IsDefined` included), with the constraints each was given. */
-  validators: Array<{ validate: (value: unknown, args: ValidationArguments) => unknown; constraints: unknown[] }>;
+  validators: Array<{ constraint: ValidatorConstraintInterface; constraints: unknown[] }>;
 }
 
 /**
@@ -44,7 +44,7 @@ export class ValidationPlan {
       } else if (metadata.type === ValidationTypes.CUSTOM_VALIDATION || metadata.type === ValidationTypes.IS_DEFINED) {
         for (const constraint of getMetadataStorage().getTargetValidatorConstraints(metadata.constraintCls)) {
           if (constraint.async) return null;
-          check.validators.push({ validate: (value, args) => constraint.instance.validate(value, args), constraints: metadata.constraints });
+          check.validators.push({ constraint: constraint.instance, constraints: metadata.constraints });
         }
       } else {
         return null;
@@ -67,9 +67,9 @@ export class ValidationPlan {
       const value = instance[property];
       if (!conditions.every((condition) => condition(instance, value))) continue;
       const args: ValidationArguments = { targetName: this.metatype.name, property, object: instance, value, constraints: [] };
-      for (const validator of validators) {
-        args.constraints = validator.constraints;
-        if (validator.validate(value, args) !== true) return null;
+      for (const { constraint, constraints } of validators) {
+        args.constraints = constraints;
+        if (constraint.validate(value, args) !== true) return null;
       }
     }
     return instance;

@@ -39,11 +39,14 @@ export function isBusyLapsed(device: DeviceInputs, now: number, timers: Presence
   return device.state === 'busy' && now >= device.stateSinceTs + timers.busyTimeoutMs;
 }
 
+/** `at` if it is still to come, else Infinity (never). */
+function ahead(now: number, at: number): number {
+  return at > now ? at : Number.POSITIVE_INFINITY;
+}
+
 /** The earlier of two times still to come (Infinity when neither is); no arrays, as sweeps run this for thousands of users. */
 function soonest(now: number, a: number, b: number): number {
-  const first = a > now ? a : Number.POSITIVE_INFINITY;
-  const second = b > now ? b : Number.POSITIVE_INFINITY;
-  return first < second ? first : second;
+  return Math.min(ahead(now, a), ahead(now, b));
 }
 
 /** One device's contribution now, and the next time it would change by itself (Infinity: never). */
@@ -55,12 +58,12 @@ export function deviceLevel(device: DeviceInputs, now: number, timers: PresenceT
     // A busy device never idles; its busy report lapses after the busy timeout.
     return { state: 'busy', nextAt: soonest(now, liveUntil, device.stateSinceTs + timers.busyTimeoutMs) };
   }
-  if (device.state === 'unavailable') return { state: 'unavailable', nextAt: soonest(now, liveUntil, liveUntil) };
+  if (device.state === 'unavailable') return { state: 'unavailable', nextAt: ahead(now, liveUntil) };
   // online (or busy that lapsed): online while active within the idle timeout, else idle.
   const idleAt = device.lastActiveTs === null ? now : device.lastActiveTs + timers.idleTimeoutMs;
   return now < idleAt
     ? { state: 'online', nextAt: soonest(now, liveUntil, idleAt) }
-    : { state: 'unavailable', nextAt: soonest(now, liveUntil, liveUntil) };
+    : { state: 'unavailable', nextAt: ahead(now, liveUntil) };
 }
 
 /** The highest level over the live devices (offline when none is live), and when any of them changes next. */
