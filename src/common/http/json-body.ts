@@ -9,18 +9,22 @@ import { MatrixError } from '../matrix-error.js';
  */
 export function registerJsonBodyParser(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') {
-      done(null, undefined);
-      return;
-    }
-    try {
-      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
-    } catch {
-      done(new MatrixError(400, 'M_NOT_JSON', 'Content not JSON'), undefined);
-    }
-  });
+  // Registered by name as well: Fastify remembers the parser of a named type, but works out the
+  // catch-all afresh (parsing the Content-Type header) on every request that falls to it.
+  for (const type of ['application/json', '*']) fastify.addContentTypeParser(type, { parseAs: 'string' }, parseJsonBody);
+}
+
+function parseJsonBody(_request: unknown, body: string | Buffer, done: (error: Error | null, body?: unknown) => void): void {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.trim() === '') {
+    done(null, undefined);
+    return;
+  }
+  try {
+    done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+  } catch {
+    done(new MatrixError(400, 'M_NOT_JSON', 'Content not JSON'), undefined);
+  }
 }
 
 /** The spec asks every endpoint to allow cross-origin use from web clients. */
