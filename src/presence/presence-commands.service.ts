@@ -63,12 +63,15 @@ export class PresenceCommands {
 
   /**
    * A /sync's set_presence as it starts: dropped silently over the rate limit, as the sync itself
-   * goes on. Returns whether it counted, in which case `syncEnded` must follow.
+   * goes on. A sync that cannot wait (`mayWait` false) ends in the same step, which is the same
+   * state at less cost. Returns whether `syncEnded` must follow.
    */
-  async syncStarted(requester: Requester, state: 'online' | 'unavailable'): Promise<boolean> {
+  async syncStarted(requester: Requester, state: 'online' | 'unavailable', mayWait: boolean): Promise<boolean> {
     if (!this.presence.tracking || this.limiter.take(requester.userId, this.clock.now()) !== null) return false;
-    await this.presence.apply(requester.userId, [{ kind: 'sync', deviceId: requester.deviceId, state }]);
-    return true;
+    const inputs: PresenceInput[] = [{ kind: 'sync', deviceId: requester.deviceId, state }];
+    if (!mayWait) inputs.push({ kind: 'sync-end', deviceId: requester.deviceId });
+    await this.presence.apply(requester.userId, inputs);
+    return mayWait;
   }
 
   /** The /sync has returned: the device's sync timeout counts from now. */

@@ -4,7 +4,7 @@ import { CurrentRequester } from '../auth/access-token.guard.js';
 import type { Requester } from '../auth/requester.js';
 import { CLIENT_API_PREFIXES } from '../common/http/client-api.js';
 import { LegacyFlagsService } from '../legacy/legacy-flags.service.js';
-import { SyncService } from './sync.service.js';
+import { parseTimeout, SyncService } from './sync.service.js';
 
 @Controller(CLIENT_API_PREFIXES)
 export class SyncController {
@@ -19,14 +19,7 @@ export class SyncController {
     @Query() query: Record<string, string | undefined>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    // Stop waiting as soon as the client goes away, so an abandoned long-poll holds nothing. A
-    // response already sent needs no abort (it costs an exception object per request).
-    const abandoned = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableEnded) abandoned.abort();
-    });
-    const usesSetPresence = query.set_presence !== undefined;
-    if (usesSetPresence) {
+    if (query.set_presence !== undefined) {
       this.flags.record('sync_set_presence', reply.request.headers['user-agent']);
       this.flags.annotate(reply, 'sync_set_presence');
     }
@@ -39,7 +32,7 @@ export class SyncController {
         filter: query.filter,
         set_presence: query.set_presence,
       },
-      abandoned.signal,
+      parseTimeout(query.timeout) > 0 ? abandonedSignal(reply) : undefined,
     );
     if (response.presence) {
       this.flags.record('sync_presence', reply.request.headers['user-agent']);
@@ -47,4 +40,16 @@ export class SyncController {
     }
     return response;
   }
+}
+
+/**
+ * Aborts when the client goes away, so an abandoned long-poll holds nothing. Only a sync that may
+ * wait needs one; a response already sent needs no abort (it costs an exception object).
+ */
+function abandonedSignal(reply: FastifyReply): AbortSignal {
+  const abandoned = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableEnded) abandoned.abort();
+  });
+  return abandoned.signal;
 }

@@ -65,11 +65,13 @@ export class SyncService {
     const timeout = parseTimeout(request.timeout);
     const fullState = parseBoolean(request.full_state, 'full_state');
     const filter = await this.filters.resolve(requester, request.filter);
-    const counted = await this.legacyPresence.syncStarted(requester, request.set_presence);
+    // Only an incremental sync with a timeout can wait (see poll); any other starts and ends at once.
+    const mayWait = since !== null && !fullState && timeout > 0;
+    const ending = await this.legacyPresence.syncStarted(requester, request.set_presence, mayWait);
     try {
       return await this.poll(requester, since, timeout, fullState, filter, signal);
     } finally {
-      if (counted) await this.legacyPresence.syncEnded(requester);
+      if (ending) await this.legacyPresence.syncEnded(requester);
     }
   }
 

@@ -76,17 +76,17 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * `set_presence` of /sync: `online` (or absent) marks the device online, `unavailable` idle,
-   * `offline` says nothing. Over the rate limit the input is dropped and the sync goes on. Returns
-   * whether it counted, in which case `syncEnded` must follow when the sync returns.
+   * `offline` says nothing. Over the rate limit the input is dropped and the sync goes on. A sync
+   * that cannot wait ends here too. Returns whether `syncEnded` must follow when the sync returns.
    */
-  async syncStarted(requester: Requester, setPresence: string | undefined): Promise<boolean> {
+  async syncStarted(requester: Requester, setPresence: string | undefined, mayWait: boolean): Promise<boolean> {
     // Removed, /sync has no effect on presence at all (PRODUCT.md 11.6): devices report through the activity endpoint.
     if (this.flags.isRemoved('sync_set_presence')) return false;
     const state = setPresence ?? 'online';
     if (state !== 'online' && state !== 'unavailable' && state !== 'offline') {
       throw MatrixError.invalidParam('set_presence must be one of online, unavailable, offline');
     }
-    return state !== 'offline' && this.commands.syncStarted(requester, state);
+    return state !== 'offline' && this.commands.syncStarted(requester, state, mayWait);
   }
 
   /** Ends what `syncStarted` began: the device stays live while its long-poll waits. */
