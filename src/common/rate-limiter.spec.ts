@@ -24,4 +24,12 @@ describe(RateLimiter.name, () => {
     expect(limiter.take('a', 500)).toBe(500);
     expect([limiter.take('a', 10_000), limiter.take('a', 10_000), limiter.take('a', 10_000)]).toEqual([null, null, 500]);
   });
+
+  it('forgets refilled keys when many are held, and still limits the key being taken', () => {
+    const limiter = new RateLimiter(1, 1);
+    for (let n = 0; n < 10_000; n++) limiter.take(`idle${n}`, 0);
+    // Every idle key has refilled by now; the new key's take must still count.
+    expect(limiter.take('a', 5000)).toBeNull();
+    expect(limiter.take('a', 5000)).toBe(1000);
+  });
 });

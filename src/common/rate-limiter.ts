@@ -12,14 +12,20 @@ export class RateLimiter {
 
   /** Takes a token for `key`: null when allowed, else the milliseconds until one is free. */
   take(key: string, now: number): number | null {
-    const bucket = this.buckets.get(key) ?? { tokens: this.burst, updatedAt: now };
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      if (this.buckets.size >= 10_000) this.prune(now);
+      bucket = { tokens: this.burst, updatedAt: now };
+      this.buckets.set(key, bucket);
+    }
+    // Updated in place: a take is made on every presence input, and a new object each time is garbage.
     const tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.perSecond);
+    bucket.updatedAt = now;
     if (tokens < 1) {
-      this.buckets.set(key, { tokens, updatedAt: now });
+      bucket.tokens = tokens;
       return Math.ceil(((1 - tokens) / this.perSecond) * 1000);
     }
-    this.buckets.set(key, { tokens: tokens - 1, updatedAt: now });
-    if (this.buckets.size > 10_000) this.prune(now);
+    bucket.tokens = tokens - 1;
     return null;
   }
 

@@ -25,8 +25,9 @@ export interface LegacyUsageReport {
 @Injectable()
 export class LegacyFlagsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(LegacyFlagsService.name);
-  private readonly usage = new Map<string, LegacyUsageEntity>();
-  private readonly dirty = new Set<string>();
+  /** Counts by surface, then by user agent: looked up on every legacy call, so no key is built. */
+  private readonly usage = new Map<LegacySurface, Map<string, LegacyUsageEntity>>();
+  private readonly dirty = new Set<LegacyUsageEntity>();
   private deprecatedAt = new Date(0);
   private sunset: Date | null = null;
   private flusher?: NodeJS.Timeout;
@@ -41,7 +42,7 @@ export class LegacyFlagsService implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     this.deprecatedAt = new Date(this.config.LEGACY_DEPRECATION_DATE ?? (await this.firstStart()));
     this.sunset = this.config.LEGACY_SUNSET ? new Date(this.config.LEGACY_SUNSET) : null;
-    for (const row of await this.rows.find()) this.usage.set(usageKey(row.surface, row.userAgent), row);
+    for (const row of await this.rows.find()) this.agentsOf(row.surface as LegacySurface).set(row.userAgent, row);
     this.flusher = setInterval(() => {
       this.flush().catch((error: unknown) => this.logger.error('legacy usage not saved', error instanceof Error ? error.stack : String(error)));
     }, FLUSH_INTERVAL_MS);
@@ -64,13 +65,13 @@ export class LegacyFlagsService implements OnModuleInit, OnModuleDestroy {
   /** Counts a call of a legacy surface (whatever its mode: a removed surface still tells who calls it). */
   record(surface: LegacySurface, userAgent: string | undefined): void {
     const agent = (userAgent || '(none)').slice(0, MAX_USER_AGENT_LENGTH);
-    const key = usageKey(surface, agent);
+    const agents = this.agentsOf(surface);
     const now = this.clock.now();
-    const row = this.usage.get(key) ?? Object.assign(new LegacyUsageEntity(), { surface, userAgent: agent, calls: 0, firstCalledTs: now });
+    let row = agents.get(agent);
+    if (!row) agents.set(agent, (row = Object.assign(new LegacyUsageEntity(), { surface, userAgent: agent, calls: 0, firstCalledTs: now })));
     row.calls += 1;
     row.lastCalledTs = now;
-    this.usage.set(key, row);
-    this.dirty.add(key);
+    this.dirty.add(row);
   }
 
   /** Adds the deprecation headers to a response when the surface is deprecated. */
@@ -86,13 +87,18 @@ export class LegacyFlagsService implements OnModuleInit, OnModuleDestroy {
   report(): LegacyUsageReport {
     const surfaces: LegacyUsageReport['surfaces'] = {};
     for (const surface of Object.keys(LEGACY_SURFACES) as LegacySurface[]) {
-      const agents = [...this.usage.values()]
-        .filter((row) => row.surface === surface)
+      const agents = [...(this.usage.get(surface)?.values() ?? [])]
         .sort((a, b) => b.calls - a.calls)
         .map((row) => ({ user_agent: row.userAgent, calls: row.calls, first_called_ts: row.firstCalledTs, last_called_ts: row.lastCalledTs }));
       surfaces[surface] = { mode: this.mode(surface), calls: agents.reduce((sum, agent) => sum + agent.calls, 0), user_agents: agents };
     }
     return { since: this.deprecatedAt.getTime(), surfaces };
+  }
+
+  private agentsOf(surface: LegacySurface): Map<string, LegacyUsageEntity> {
+    let agents = this.usage.get(surface);
+    if (!agents) this.usage.set(surface, (agents = new Map()));
+    return agents;
   }
 
   private async firstStart(): Promise<number> {
@@ -107,12 +113,8 @@ export class LegacyFlagsService implements OnModuleInit, OnModuleDestroy {
 
   private async flush(): Promise<void> {
     if (this.dirty.size === 0) return;
-    const rows = [...this.dirty].map((key) => this.usage.get(key)!);
+    const rows = [...this.dirty];
     this.dirty.clear();
     await this.writer.transaction((manager) => manager.upsert(LegacyUsageEntity, rows, ['surface', 'userAgent']).then(() => undefined));
   }
-}
-
-function usageKey(surface: string, userAgent: string): string {
-  return `${surface}\u0000${userAgent}`;
 }
