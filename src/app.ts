@@ -6,6 +6,7 @@ import { SessionsService } from './auth/sessions.service.js';
 import { registerCors, registerJsonBodyParser } from './common/http/json-body.js';
 import { MatrixExceptionFilter } from './common/http/matrix-exception.filter.js';
 import { MatrixValidationPipe } from './common/http/matrix-validation.pipe.js';
+import { registerReplyBatching } from './common/http/reply-batching.js';
 import { RouteRegistry } from './common/http/route-registry.js';
 import type { AppConfig } from './config/app-config.js';
 import { registerGraphqlAuth, registerGraphqlErrorPathFix } from './graphql/graphql-auth.hook.js';
@@ -39,6 +40,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   registerJsonBodyParser(fastify);
   registerCors(fastify);
+  registerReplyBatching(fastify);
   const filter = new MatrixExceptionFilter(routes, { [GRAPHQL_PATH]: renderGraphqlHttpError });
   fastify.setErrorHandler((error, request, reply) => filter.handle(error, request, reply));
 
