@@ -3,6 +3,7 @@ import { PresenceState1795362507772 } from './1795362507772-presence-state.js';
 import { PeeksAndLegacyUsage1795363117990 } from './1795363117990-peeks-and-legacy-usage.js';
 import { EventsTxnPartialIndex1795377201868 } from './1795377201868-events-txn-partial-index.js';
 import { PresenceStateWithoutPublished1795381311510 } from './1795381311510-presence-state-without-published.js';
+import { DropEventsStateKeyIndex1795390301633 } from './1795390301633-drop-events-state-key-index.js';
 
 /** Every migration, oldest first. Append-only: a released migration is never edited. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   PeeksAndLegacyUsage1795363117990,
   EventsTxnPartialIndex1795377201868,
   PresenceStateWithoutPublished1795381311510,
+  DropEventsStateKeyIndex1795390301633,
 ];
