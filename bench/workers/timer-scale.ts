@@ -46,6 +46,8 @@ function measureScale(count: number): TimerScaleResult {
     inputs = msc3032Policy.apply(inputs, { kind: 'sync', deviceId: 'PHONEDEVICE', state: 'unavailable' }, now, DEFAULT_SETTINGS);
     const evaluation = msc3032Policy.evaluate(inputs, now, DEFAULT_SETTINGS);
     const tracked = new TrackedPresence(id, inputs, evaluation.forOthers);
+    // The engine keeps each user's last evaluation too.
+    Object.assign(tracked, { evaluation, evaluatedInputs: inputs, evaluatedAt: now });
     users.set(id, tracked);
     if (evaluation.nextChangeAt !== null) wheel.schedule(tracked, evaluation.nextChangeAt);
   });

@@ -218,8 +218,21 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     return tracked;
   }
 
+  /**
+   * The policy's answer for the user now. With the same inputs it stands until its nextChangeAt
+   * (the core's promise, tested), so the last one is reused: a request asks for it before and
+   * after its inputs, and a /sync again for the user's own presence.
+   */
   private evaluate(tracked: TrackedPresence, now: number): PresenceEvaluation {
-    return this.policy.evaluate(tracked.inputs, now, this.settings);
+    const last = tracked.evaluation;
+    if (last && tracked.evaluatedInputs === tracked.inputs && now >= tracked.evaluatedAt && (last.nextChangeAt === null || now < last.nextChangeAt)) {
+      return last;
+    }
+    const evaluation = this.policy.evaluate(tracked.inputs, now, this.settings);
+    tracked.evaluation = evaluation;
+    tracked.evaluatedInputs = tracked.inputs;
+    tracked.evaluatedAt = now;
+    return evaluation;
   }
 
   private arm(tracked: TrackedPresence, at: number | null): void {

@@ -1,5 +1,5 @@
 import type { PendingChange } from './core/presence-rules.js';
-import type { PresenceInputs, PresenceView } from './core/presence-model.js';
+import type { PresenceEvaluation, PresenceInputs, PresenceView } from './core/presence-model.js';
 import { TimerEntry } from './timer-wheel.js';
 
 /**
@@ -11,6 +11,10 @@ export class TrackedPresence extends TimerEntry {
   publishedAt = 0;
   /** A change not yet published: since when, and whether a request made it (not stored). */
   pending: PendingChange | null = null;
+  /** The last evaluation, of which inputs and when: it stands until its nextChangeAt. */
+  evaluation: PresenceEvaluation | null = null;
+  evaluatedInputs: PresenceInputs | null = null;
+  evaluatedAt = 0;
 
   constructor(
     readonly userId: string,

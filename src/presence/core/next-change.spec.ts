@@ -1,0 +1,61 @@
+import { PRESENCE_POLICIES } from './policies.js';
+import type { PresenceInput, PresenceState } from './presence-model.js';
+import { DEFAULT_SETTINGS, PresenceScenario } from './presence-scenario.js';
+
+/**
+ * `nextChangeAt` is a promise the engine builds on: until then, with the same inputs, the
+ * evaluation stands (so the engine keeps the last one instead of evaluating again). Checked over
+ * seeded random histories of inputs and pauses, at random moments before each promised change.
+ */
+const STATES: PresenceState[] = ['online', 'unavailable', 'busy', 'offline'];
+const DEVICES = ['LAPTOP', 'PHONE', 'TABLET'];
+
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+function randomInput(next: () => number): PresenceInput {
+  const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)];
+  const deviceId = pick(DEVICES);
+  switch (Math.floor(next() * 8)) {
+    case 0:
+      return { kind: 'sync', deviceId, state: pick(['online', 'unavailable'] as const) };
+    case 1:
+      return { kind: 'sync-end', deviceId };
+    case 2:
+      return { kind: 'manual', deviceId, state: pick(STATES) };
+    case 3:
+      return { kind: 'clear-manual' };
+    case 4:
+      return { kind: 'appear-offline', enabled: next() < 0.5 };
+    case 5:
+      return { kind: 'device-report', deviceId, state: pick(STATES) };
+    case 6:
+      return { kind: 'activity', deviceId };
+    default:
+      return { kind: 'status', statusMsg: pick([null, '', 'lunch', 'in a meeting']) };
+  }
+}
+
+describe.each(Object.values(PRESENCE_POLICIES))('next change of the $name policy', (policy) => {
+  it('is when the evaluation can first differ: before it, with the same inputs, it stands', () => {
+    const pauses = [0, 1, 500, 20_000, 30_000, 61_000, 300_000, 3_600_000];
+    for (let seed = 1; seed <= 200; seed += 1) {
+      const next = random(seed);
+      const scenario = new PresenceScenario(policy);
+      for (let step = 0; step < 40; step += 1) {
+        scenario.apply(randomInput(next)).advance(pauses[Math.floor(next() * pauses.length)]);
+        const evaluation = scenario.evaluation;
+        const until = evaluation.nextChangeAt ?? scenario.now + 10 * DEFAULT_SETTINGS.busyTimeoutMs;
+        expect(until).toBeGreaterThan(scenario.now);
+        for (const at of [scenario.now + 1, until - 1, scenario.now + Math.floor(next() * (until - scenario.now))]) {
+          expect(policy.evaluate(scenario.inputs, at, DEFAULT_SETTINGS)).toEqual(evaluation);
+        }
+      }
+    }
+  });
+});
