@@ -35,4 +35,15 @@ describe(RoomTails.name, () => {
     expect(tails.between('!a', 0, 100)).toBeNull();
     expect(positions(tails.between('!c', 2, 100))).toEqual([3]);
   });
+
+  it('answers any window within the tail, with an array of its own', () => {
+    const tails = new RoomTails(10, 10);
+    tails.add([1, 2, 4, 8, 9].map((ordering) => event('!a', ordering)));
+    expect(positions(tails.between('!a', 2, 8))).toEqual([4, 8]);
+    expect(positions(tails.between('!a', 3, 3))).toEqual([]);
+    expect(positions(tails.between('!a', 0, 0))).toEqual([]);
+    expect(positions(tails.between('!a', 9, 100))).toEqual([]);
+    tails.between('!a', 0, 100)!.reverse();
+    expect(positions(tails.between('!a', 0, 100))).toEqual([1, 2, 4, 8, 9]);
+  });
 });

@@ -36,10 +36,16 @@ export class RoomTails {
     }
   }
 
-  /** The room's events in (after, upTo], oldest first; null when the tail does not reach back to `after`. */
+  /** The room's events in (after, upTo], oldest first, as a new array; null when the tail does not reach back to `after`. */
   between(roomId: string, after: number, upTo: number): EventEntity[] | null {
     const tail = this.tails.get(roomId);
     if (!tail || after < tail.from) return null;
-    return tail.events.filter((event) => event.streamOrdering > after && event.streamOrdering <= upTo);
+    // An incremental /sync asks for the last few, if any: look back from the newest.
+    const { events } = tail;
+    let start = events.length;
+    while (start > 0 && events[start - 1].streamOrdering > after) start -= 1;
+    let end = events.length;
+    while (end > start && events[end - 1].streamOrdering > upTo) end -= 1;
+    return events.slice(start, end);
   }
 }

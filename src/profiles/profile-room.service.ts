@@ -7,6 +7,7 @@ import { newRoomId, parseUserId } from '../common/matrix-ids.js';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { AppConfig, ProfileVisibility } from '../config/app-config.js';
 import { EventStore } from '../events/event-store.service.js';
+import type { RoomState } from '../events/room-state.js';
 import { RoomWriteTransaction } from '../events/room-write-transaction.js';
 import { RoomEntity } from '../rooms/room.entity.js';
 import { profileFieldsOf, profileRoomAlias, profileRoomCreationEvents, profileVisibilityOf } from './profile-room.js';
@@ -19,6 +20,8 @@ const MEMBER_EVENT_FIELDS: Record<string, string> = { displayname: 'displayname'
 export class ProfileRoomService {
   /** Profile room IDs never change once made, so they are cached for the life of the process. */
   private readonly roomIds = new Map<string, string>();
+  /** Fields by the state they were read from: a state never changes, and /sync reads them for every presence event. */
+  private readonly fieldsByState = new WeakMap<RoomState, Readonly<Record<string, unknown>>>();
 
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
@@ -103,7 +106,13 @@ export class ProfileRoomService {
 
   async getProfile(userId: string): Promise<Record<string, unknown>> {
     const roomId = await this.ensureProfileRoom(userId);
-    return profileFieldsOf(await this.store.currentState(roomId), this.ids);
+    return this.fieldsOf(await this.store.currentState(roomId));
+  }
+
+  private fieldsOf(state: RoomState): Readonly<Record<string, unknown>> {
+    let fields = this.fieldsByState.get(state);
+    if (!fields) this.fieldsByState.set(state, (fields = Object.freeze(profileFieldsOf(state, this.ids))));
+    return fields;
   }
 
   /** The profile room of a user as the GraphQL API shows it. */
@@ -116,7 +125,7 @@ export class ProfileRoomService {
       userId,
       alias: typeof alias === 'string' ? alias : profileRoomAlias(parseUserId(userId)!.localpart, this.config.SERVER_NAME),
       privacy: profileVisibilityOf(state, this.ids) ?? this.config.PROFILE_DEFAULT_VISIBILITY,
-      fields: profileFieldsOf(state, this.ids),
+      fields: this.fieldsOf(state),
     };
   }
 
