@@ -56,6 +56,11 @@ export class Worker<Job, Ready, Result> {
     return result;
   }
 
+  /** The worker's process ID, for reading its CPU time. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Ends the worker without a result. */
   kill(): void {
     this.child.kill();

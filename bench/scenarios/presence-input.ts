@@ -1,12 +1,19 @@
 import { inBatches, login, register, type Account } from '../lib/matrix.js';
 import { describeMeasurement, type BenchOptions, type ScenarioResult } from '../lib/scenario.js';
 import { startServer, type RunningServer } from '../lib/server.js';
+import { processCpuMs } from '../lib/process-cpu.js';
 import { measure, type Measurement } from '../lib/stats.js';
 import { Worker } from '../lib/workers.js';
 import type { HttpLoadJob, HttpLoadResult } from '../workers/http-load.js';
 
 const WORKERS = 2;
 type Side = HttpLoadJob['mode'];
+
+/** CPU time used during a side's slices (ms; null without /proc), to tell the server's cost from the clients'. */
+interface SideCpu {
+  server: number | null;
+  clients: number | null;
+}
 
 /**
  * 1. Presence input: legacy PUTs (changing state) and /sync?timeout=0&set_presence from users with
@@ -24,7 +31,8 @@ export async function presenceInput(options: BenchOptions): Promise<ScenarioResu
     const first = await inBatches(names, 16, (name) => register(server.baseUrl, name));
     const second = await inBatches(names, 16, (name) => login(server.baseUrl, name));
     const devices: Account[] = first.flatMap((account, n) => [account, second[n]]);
-    const { whoami: baseline, presence } = await inTurns(server, devices, pairs, sliceMs);
+    const { measurements, cpu } = await inTurns(server, devices, pairs, sliceMs);
+    const { whoami: baseline, presence } = measurements;
     const ratio = presence.perSecond / baseline.perSecond;
     return {
       scenario: '1. presence input (PUT + sync set_presence)',
@@ -36,7 +44,14 @@ export async function presenceInput(options: BenchOptions): Promise<ScenarioResu
       target: '≥ 0.5× baseline, 0 errors',
       met: ratio >= 0.5 && presence.errors === 0,
       errors: presence.errors + baseline.errors,
-      details: { users, devices: devices.length, slices: pairs, slice_ms: sliceMs, presence: describeMeasurement(presence), baseline: describeMeasurement(baseline) },
+      details: {
+        users,
+        devices: devices.length,
+        slices: pairs,
+        slice_ms: sliceMs,
+        presence: { ...describeMeasurement(presence), ...cpuPerRequest(cpu.presence, presence) },
+        baseline: { ...describeMeasurement(baseline), ...cpuPerRequest(cpu.whoami, baseline) },
+      },
     };
   } finally {
     await server.stop();
@@ -48,7 +63,12 @@ export async function presenceInput(options: BenchOptions): Promise<ScenarioResu
  * machine's speed during the run (other tenants of a VM) reaches both sides alike. Each side has
  * its own client processes, idle while the other side runs.
  */
-async function inTurns(server: RunningServer, devices: Account[], pairs: number, sliceMs: number): Promise<Record<Side, Measurement>> {
+async function inTurns(
+  server: RunningServer,
+  devices: Account[],
+  pairs: number,
+  sliceMs: number,
+): Promise<{ measurements: Record<Side, Measurement>; cpu: Record<Side, SideCpu> }> {
   const workersFor = (mode: Side) =>
     Array.from(
       { length: WORKERS },
@@ -66,15 +86,20 @@ async function inTurns(server: RunningServer, devices: Account[], pairs: number,
   try {
     await Promise.all(all.map((worker) => worker.ready()));
     const slices: Record<Side, HttpLoadResult[][]> = { whoami: [], presence: [] };
+    const cpu: Record<Side, SideCpu> = { whoami: { server: 0, clients: 0 }, presence: { server: 0, clients: 0 } };
+    const clientsCpu = (side: Side) => sumOrNull(sides[side].map((worker) => processCpuMs(worker.pid)));
     for (let pair = 0; pair < pairs; pair++) {
       const order: Side[] = pair % 2 === 0 ? ['whoami', 'presence'] : ['presence', 'whoami'];
       for (const side of order) {
+        const before = { server: processCpuMs(server.process.pid), clients: clientsCpu(side) };
         for (const worker of sides[side]) worker.start();
         await new Promise((resolve) => setTimeout(resolve, sliceMs));
         slices[side].push(await Promise.all(sides[side].map((worker) => worker.pause())));
+        const after = { server: processCpuMs(server.process.pid), clients: clientsCpu(side) };
+        cpu[side] = { server: addSpent(cpu[side].server, before.server, after.server), clients: addSpent(cpu[side].clients, before.clients, after.clients) };
       }
     }
-    return { whoami: combine(slices.whoami), presence: combine(slices.presence) };
+    return { measurements: { whoami: combine(slices.whoami), presence: combine(slices.presence) }, cpu };
   } finally {
     for (const worker of all) worker.kill();
   }
@@ -88,4 +113,21 @@ function combine(slices: HttpLoadResult[][]): Measurement {
     results.reduce((sum, result) => sum + result.errors, 0),
     slices.reduce((sum, slice) => sum + Math.max(...slice.map((result) => result.durationMs)), 0),
   );
+}
+
+function sumOrNull(values: Array<number | null>): number | null {
+  return values.some((value) => value === null) ? null : values.reduce<number>((sum, value) => sum + value!, 0);
+}
+
+function addSpent(total: number | null, before: number | null, after: number | null): number | null {
+  return total === null || before === null || after === null ? null : total + after - before;
+}
+
+/** CPU per answered request, in µs: the server's (which the ratio is about) and the client processes'. */
+function cpuPerRequest(cpu: SideCpu, measurement: Measurement): Record<string, number> {
+  if (cpu.server === null || cpu.clients === null || measurement.count === 0) return {};
+  return {
+    server_cpu_us_per_request: Math.round((cpu.server * 1000) / measurement.count),
+    clients_cpu_us_per_request: Math.round((cpu.clients * 1000) / measurement.count),
+  };
 }
