@@ -341,8 +341,12 @@ export class EventStore implements OnModuleInit {
     return row !== undefined && row !== null;
   }
 
-  /** Users joined to at least one room that `userId` is joined to (including `userId`). Callers get their own copy. */
-  async usersSharingRoomWith(userId: string): Promise<Set<string>> {
+  /**
+   * Users joined to at least one room that `userId` is joined to (including `userId`). The set is
+   * the mirror's own, never changed once made (a membership change drops it): callers only read
+   * it, so a /sync does not copy a user's every room-mate.
+   */
+  async usersSharingRoomWith(userId: string): Promise<ReadonlySet<string>> {
     let mates = this.roomMates.get(userId);
     if (!mates) {
       const rows = this.sql.all<{ user_id: string }>(
@@ -352,7 +356,7 @@ export class EventStore implements OnModuleInit {
       );
       mates = this.keep(this.roomMates, userId, new Set(rows.map((row) => row.user_id)), MAX_CACHED_USERS);
     }
-    return new Set(mates);
+    return mates;
   }
 }
 

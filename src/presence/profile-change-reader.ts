@@ -24,13 +24,13 @@ export class ProfileChangeReader {
   }
 
   /** Users among `visible` whose presence `viewer` must receive for the window (since, upTo]. */
-  async usersChangedBetween(viewer: string, visible: Set<string>, since: number, upTo: number): Promise<Set<string>> {
+  async usersChangedBetween(viewer: string, visible: ReadonlySet<string>, since: number, upTo: number): Promise<Set<string>> {
     const changed = new Set<string>();
     // Only the profile rooms of the users this viewer may see are looked at, and no content is read.
     const rooms = await this.profileRooms.profileRoomIds(visible);
-    const ownerOf = new Map([...rooms].map(([userId, roomId]) => [roomId, userId]));
     for (const { sender, roomId } of await this.store.sendersBetween({ types: this.changeTypes, roomIds: [...rooms.values()], after: since, upTo })) {
-      if (ownerOf.get(roomId) === sender) changed.add(sender);
+      // Only the owner's own events in their profile room tell of their presence.
+      if (rooms.get(sender) === roomId) changed.add(sender);
     }
     const joined = (await this.store.membershipsOf(viewer, ['join'])).map((row) => row.roomId);
     for (const event of await this.store.eventsBetween({ types: ['m.room.member'], roomIds: joined, after: since, upTo })) {

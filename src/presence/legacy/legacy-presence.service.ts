@@ -112,8 +112,9 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
   async syncSection(requester: Requester, since: number | null, upTo: number, filter: EventFilter | undefined): Promise<LegacyPresenceEvent[]> {
     if (!this.presence.enabled || this.flags.isRemoved('sync_presence')) return [];
     const me = requester.userId;
-    const visible = await this.store.usersSharingRoomWith(me);
-    visible.add(me);
+    const mates = await this.store.usersSharingRoomWith(me);
+    // Users always see their own presence, even when in no room at all.
+    const visible = mates.has(me) ? mates : new Set([...mates, me]);
     const changed = since === null ? visible : await this.changes.usersChangedBetween(me, visible, since, upTo);
     const now = this.clock.now();
     const events: LegacyPresenceEvent[] = [];
@@ -138,8 +139,7 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
     }
     for (const owner of owners) {
       const watchers = await this.store.usersSharingRoomWith(owner);
-      watchers.add(owner);
-      this.notifier.wake(watchers);
+      this.notifier.wake(watchers.has(owner) ? watchers : [...watchers, owner]);
     }
   }
 
