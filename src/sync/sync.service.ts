@@ -65,11 +65,11 @@ export class SyncService {
     const timeout = parseTimeout(request.timeout);
     const fullState = parseBoolean(request.full_state, 'full_state');
     const filter = await this.filters.resolve(requester, request.filter);
-    // Only an incremental sync with a timeout can wait (see poll); any other starts and ends at once.
+    // Only an incremental sync with a timeout can wait: an initial or full_state one answers at once.
     const mayWait = since !== null && !fullState && timeout > 0;
     const ending = await this.legacyPresence.syncStarted(requester, request.set_presence, mayWait);
     try {
-      return await this.poll(requester, since, timeout, fullState, filter, signal);
+      return await this.poll(requester, since, mayWait ? timeout : 0, fullState, filter, signal);
     } finally {
       if (ending) await this.legacyPresence.syncEnded(requester);
     }
@@ -86,12 +86,13 @@ export class SyncService {
     const deadline = this.clock.now() + timeout;
     for (;;) {
       const peeks = await this.peeks.refresh(requester.userId);
-      // Wake on anything for the user, or on any event in a room they peek.
-      const snapshot = this.notifier.snapshot([requester.userId, ...peeks.map((peek) => peek.roomId)]);
+      // Wake on anything for the user, or on any event in a room they peek (taken before reading, so nothing is missed).
+      const snapshot = timeout > 0 ? this.notifier.snapshot([requester.userId, ...peeks.map((peek) => peek.roomId)]) : null;
       const response = await this.build(requester, since, fullState, filter, peeks);
+      if (!snapshot) return response;
       const now = this.clock.now();
       const remaining = deadline - now;
-      if (!since || fullState || !isEmptySync(response) || remaining <= 0 || signal?.aborted) return response;
+      if (!isEmptySync(response) || remaining <= 0 || signal?.aborted) return response;
       // Wake in time to report a peek expiring meanwhile.
       const expiry = this.peeks.nextExpiry(peeks);
       await this.notifier.waitAny(snapshot, expiry === null ? remaining : Math.min(remaining, expiry - now + 1), signal);
