@@ -10,11 +10,14 @@ import { DEFAULT_SETTINGS, PresenceScenario } from './presence-scenario.js';
 const STATES: PresenceState[] = ['online', 'unavailable', 'busy', 'offline'];
 const DEVICES = ['LAPTOP', 'PHONE', 'TABLET'];
 
+/** mulberry32: a small seeded generator in 32-bit integer arithmetic, so every run sees the same histories. */
 function random(seed: number): () => number {
-  let state = seed;
+  let state = seed >>> 0;
   return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
 }
 
