@@ -95,11 +95,12 @@ async function inTurns(
     for (let pair = -warmUpPairs; pair < pairs; pair++) {
       const order: Side[] = pair % 2 === 0 ? ['whoami', 'presence'] : ['presence', 'whoami'];
       for (const side of order) {
-        const before = { server: processCpuMs(server.process.pid), clients: clientsCpu(side) };
+        // Warm-up slices (pair < 0) read no CPU times.
+        const before = pair >= 0 ? { server: processCpuMs(server.process.pid), clients: clientsCpu(side) } : null;
         for (const worker of sides[side]) worker.start();
         await new Promise((resolve) => setTimeout(resolve, sliceMs));
         const results = await Promise.all(sides[side].map((worker) => worker.pause()));
-        if (pair < 0) {
+        if (!before) {
           // Not timed, but an error while warming up is still an error.
           warmUpErrors[side] += results.reduce((sum, result) => sum + result.errors, 0);
           continue;

@@ -4,7 +4,7 @@ import { CurrentRequester } from '../auth/access-token.guard.js';
 import type { Requester } from '../auth/requester.js';
 import { CLIENT_API_PREFIXES } from '../common/http/client-api.js';
 import { LegacyFlagsService } from '../legacy/legacy-flags.service.js';
-import { parseTimeout, SyncService } from './sync.service.js';
+import { SyncService } from './sync.service.js';
 
 @Controller(CLIENT_API_PREFIXES)
 export class SyncController {
@@ -32,7 +32,7 @@ export class SyncController {
         filter: query.filter,
         set_presence: query.set_presence,
       },
-      parseTimeout(query.timeout) > 0 ? abandonedSignal(reply) : undefined,
+      () => abandonedSignal(reply),
     );
     if (response.presence) {
       this.flags.record('sync_presence', reply.request.headers['user-agent']);
@@ -43,8 +43,8 @@ export class SyncController {
 }
 
 /**
- * Aborts when the client goes away, so an abandoned long-poll holds nothing. Only a sync that may
- * wait needs one; a response already sent needs no abort (it costs an exception object).
+ * Aborts when the client goes away, so an abandoned long-poll holds nothing. Made only for a sync
+ * that may wait; a response already sent needs no abort (it costs an exception object).
  */
 function abandonedSignal(reply: FastifyReply): AbortSignal {
   const abandoned = new AbortController();

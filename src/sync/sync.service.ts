@@ -60,7 +60,8 @@ export class SyncService {
     private readonly clock: Clock,
   ) {}
 
-  async sync(requester: Requester, request: SyncRequest, signal?: AbortSignal): Promise<SyncResponse> {
+  /** `abandoned` gives a signal that aborts when the client goes away; it is asked for only by a sync that may wait. */
+  async sync(requester: Requester, request: SyncRequest, abandoned?: () => AbortSignal): Promise<SyncResponse> {
     const since = request.since ? StreamToken.parse(request.since) : null;
     const timeout = parseTimeout(request.timeout);
     const fullState = parseBoolean(request.full_state, 'full_state');
@@ -69,7 +70,7 @@ export class SyncService {
     const mayWait = since !== null && !fullState && timeout > 0;
     const ending = await this.legacyPresence.syncStarted(requester, request.set_presence, mayWait);
     try {
-      return await this.poll(requester, since, mayWait ? timeout : 0, fullState, filter, signal);
+      return await this.poll(requester, since, mayWait ? timeout : 0, fullState, filter, mayWait ? abandoned?.() : undefined);
     } finally {
       if (ending) await this.legacyPresence.syncEnded(requester);
     }
