@@ -1,6 +1,6 @@
 import { request, TestClient } from './support/client.js';
 import { presenceEvents, presenceOf, syncUntilPresence } from './support/presence.js';
-import { assertMatchesSchema, eventSchema, responseSchema } from './support/spec-schemas.js';
+import { assertMatchesSchema, describeWithSpec, eventSchema, responseSchema } from './support/spec-schemas.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 const enc = encodeURIComponent;
@@ -293,7 +293,7 @@ describe('legacy presence API', () => {
     });
   });
 
-  describe('responses match the spec schemas', () => {
+  describeWithSpec('responses match the spec schemas', () => {
     it('GET and PUT /presence/{userId}/status', async () => {
       const alice = await register();
       const putResponse = await put(alice, { presence: 'online', status_msg: 'schema' });

@@ -1,19 +1,22 @@
 /**
- * The Matrix specification's own schemas (OpenAPI 3.1 documents and event schemas, kept in
- * `../shared/matrix-spec` beside the checkout), for checking that responses are what the spec says.
+ * The Matrix specification's own schemas (OpenAPI 3.1 documents and event schemas: the `data/`
+ * folder of matrix-org/matrix-spec at v1.19), for checking that responses are what the spec says.
+ * They are read from `MATRIX_SPEC_DIR`, else from `../shared/matrix-spec` beside the checkout.
  */
 import { $RefParser, type FileInfo, type JSONSchema, type Plugin } from '@apidevtools/json-schema-ref-parser';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 
 export type JsonSchema = Record<string, unknown>;
 
-/** `/work/shared/matrix-spec` when the checkout is `/work/main`. */
-export const SPEC_ROOT = fileURLToPath(new URL('../../../shared/matrix-spec', import.meta.url));
+/** `MATRIX_SPEC_DIR`, else `../shared/matrix-spec` beside the checkout. */
+export const SPEC_ROOT = process.env.MATRIX_SPEC_DIR
+  ? resolve(process.env.MATRIX_SPEC_DIR)
+  : fileURLToPath(new URL('../../../shared/matrix-spec', import.meta.url));
 const CLIENT_SERVER_DIR = join(SPEC_ROOT, 'data/api/client-server');
 const EVENT_SCHEMA_DIR = join(SPEC_ROOT, 'data/event-schemas/schema');
 
@@ -21,6 +24,17 @@ const EVENT_SCHEMA_DIR = join(SPEC_ROOT, 'data/event-schemas/schema');
 export function specUnavailableReason(): string | undefined {
   if (existsSync(CLIENT_SERVER_DIR) && existsSync(EVENT_SCHEMA_DIR)) return undefined;
   return `Matrix spec schemas not found at ${SPEC_ROOT} (expected data/api/client-server and data/event-schemas/schema)`;
+}
+
+/**
+ * `describe` for tests that need the spec's schemas. A clone without them skips those tests,
+ * saying where it looked; under CI (`CI` set) they run and fail, naming the missing path, so a
+ * lost schema folder cannot pass unnoticed.
+ */
+export function describeWithSpec(name: string, body: () => void): void {
+  const reason = specUnavailableReason();
+  if (reason === undefined || process.env.CI) describe(name, body);
+  else describe.skip(`${name} (skipped: ${reason}; set MATRIX_SPEC_DIR)`, body);
 }
 
 /**
