@@ -19,6 +19,12 @@ describe('GraphQL API', () => {
   const register = () => TestClient.register(server.baseUrl);
   const gql = (client: TestClient | null, query: string, variables?: Record<string, unknown>) =>
     graphql(server.baseUrl, client ? client.accessToken : null, query, variables);
+  const setPresence = (client: TestClient, body: Record<string, unknown>) => client.ok('PUT', `/presence/${enc(client.userId)}/status`, body);
+  /** The message presenceChanged sends in place of a user it will not (or no longer) deliver. */
+  const refused = (userId: string, code = 'FORBIDDEN', errcode = 'M_FORBIDDEN') => ({
+    data: null,
+    errors: [expect.objectContaining({ path: ['presenceChanged'], extensions: { code, errcode, userId } })],
+  });
 
   async function roomMates(): Promise<[TestClient, TestClient]> {
     const [alice, bob] = await Promise.all([register(), register()]);
@@ -217,25 +223,88 @@ describe('GraphQL API', () => {
       resumed.unsubscribe();
     });
 
-    it('denies a stranger a restricted profile', async () => {
-      const [alice, stranger] = await Promise.all([register(), register()]);
+    it('denies a stranger a restricted profile: presenceChanged refuses each user alone, then completes', async () => {
+      const [alice, carol, stranger] = await Promise.all([register(), register(), register()]);
       const events = new Subscription(open(stranger), ROOM_EVENTS, { userId: alice.userId });
       await events.ended();
       expect(events.error![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
-      const presence = new Subscription(open(stranger), PRESENCE_CHANGED, { ids: [alice.userId] });
+      const nobody = alice.userId.replace(/^@[^:]+/, '@nobody');
+      const presence = new Subscription(open(stranger), PRESENCE_CHANGED, { ids: [alice.userId, nobody, carol.userId] });
+      expect(await presence.result()).toEqual(refused(alice.userId));
+      expect(await presence.result()).toEqual(refused(nobody, 'NOT_FOUND', 'M_NOT_FOUND'));
+      expect(await presence.result()).toEqual(refused(carol.userId));
+      // Nobody is left to follow: the stream completes rather than idling forever.
       await presence.ended();
-      expect(presence.error![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+      expect(presence).toMatchObject({ completed: true, error: null });
     });
 
-    it('ends a live subscription with a final error when privacy flips to restricted', async () => {
+    it('refuses a hidden user alone: the README loop gets one FORBIDDEN error for them and keeps streaming the other', async () => {
+      const [alice, watcher] = await roomMates();
+      const hidden = await register();
+      const client = open(watcher);
+      const seen: unknown[] = [];
+      for await (const { data, errors } of client.iterate<{ presenceChanged: Record<string, unknown> }>({
+        query: 'subscription($ids: [ID!]!) { presenceChanged(userIds: $ids) { userId state statusMsg currentlyActive } }',
+        variables: { ids: [alice.userId, hidden.userId] },
+      })) {
+        seen.push(errors ?? data!.presenceChanged);
+        if (seen.length === 2) {
+          await setPresence(hidden, { presence: 'online', status_msg: 'unseen' });
+          await setPresence(alice, { presence: 'online', status_msg: 'seen' });
+        }
+        if (seen.length === 3) break;
+      }
+      expect(seen).toEqual([
+        expect.objectContaining({ userId: alice.userId }),
+        refused(hidden.userId).errors,
+        expect.objectContaining({ userId: alice.userId, state: 'ONLINE', statusMsg: 'seen' }),
+      ]);
+    });
+
+    it('ends delivery for a user the viewer stops sharing a room with, for good on that stream, and keeps streaming the other', async () => {
+      const [alice, watcher] = await roomMates();
+      const bob = await register();
+      const shared = await bob.createRoom({ preset: 'public_chat' });
+      await watcher.join(shared);
+      const subscription = new Subscription<{ presenceChanged: Record<string, unknown> }>(open(watcher), PRESENCE_CHANGED, { ids: [alice.userId, bob.userId] });
+      expect([(await subscription.next()).presenceChanged.userId, (await subscription.next()).presenceChanged.userId]).toEqual([alice.userId, bob.userId]);
+      await setPresence(bob, { presence: 'online', status_msg: 'seen' });
+      expect((await subscription.next()).presenceChanged).toMatchObject({ userId: bob.userId, statusMsg: 'seen' });
+
+      await watcher.leave(shared);
+      await setPresence(bob, { presence: 'busy', status_msg: 'hidden now' });
+      expect(await subscription.result()).toEqual(refused(bob.userId));
+      // Access coming back does not resume bob on this stream; a new subscription follows him.
+      await watcher.join(shared);
+      await setPresence(bob, { presence: 'online', status_msg: 'after rejoin' });
+      await setPresence(alice, { presence: 'online', status_msg: 'still streaming' });
+      expect((await subscription.next()).presenceChanged).toMatchObject({ userId: alice.userId, statusMsg: 'still streaming' });
+      expect(subscription.done).toBe(false);
+      const again = new Subscription<{ presenceChanged: Record<string, unknown> }>(open(watcher), PRESENCE_CHANGED, { ids: [bob.userId] });
+      expect((await again.next()).presenceChanged).toMatchObject({ userId: bob.userId, statusMsg: 'after rejoin' });
+      subscription.unsubscribe();
+      again.unsubscribe();
+    });
+
+    it('ends delivery for a user whose profile turns restricted, keeps the others, and completes a stream left with nobody', async () => {
+      const [bob, watcher] = await roomMates();
       const alice = await register();
       await gql(alice, 'mutation { setProfilePrivacy(visibility: PUBLIC) { privacy } }');
-      const stranger = await register();
-      const subscription = new Subscription<{ presenceChanged: Record<string, unknown> }>(open(stranger), PRESENCE_CHANGED, { ids: [alice.userId] });
-      expect((await subscription.next()).presenceChanged.userId).toBe(alice.userId);
+      const both = new Subscription<{ presenceChanged: Record<string, unknown> }>(open(watcher), PRESENCE_CHANGED, { ids: [alice.userId, bob.userId] });
+      const aliceOnly = new Subscription<{ presenceChanged: Record<string, unknown> }>(open(watcher), PRESENCE_CHANGED, { ids: [alice.userId] });
+      expect([(await both.next()).presenceChanged.userId, (await both.next()).presenceChanged.userId]).toEqual([alice.userId, bob.userId]);
+      expect((await aliceOnly.next()).presenceChanged.userId).toBe(alice.userId);
+
       await gql(alice, 'mutation { setProfilePrivacy(visibility: RESTRICTED) { privacy } }');
-      await subscription.ended();
-      expect(subscription.error![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+      expect(await both.result()).toEqual(refused(alice.userId));
+      expect(await aliceOnly.result()).toEqual(refused(alice.userId));
+      await aliceOnly.ended();
+      expect(aliceOnly).toMatchObject({ completed: true, error: null });
+      await setPresence(alice, { presence: 'online', status_msg: 'unseen' });
+      await setPresence(bob, { presence: 'online', status_msg: 'still streaming' });
+      expect((await both.next()).presenceChanged).toMatchObject({ userId: bob.userId, statusMsg: 'still streaming' });
+      expect(both.done).toBe(false);
+      both.unsubscribe();
     });
 
     it('closes the connection with 4401 without a token and 4403 with a wrong one', async () => {

@@ -28,7 +28,7 @@ import { formatGraphQLError } from './graphql-errors.js';
 import { GraphqlContextFactory } from './graphql-context.js';
 import { GraphqlWsConnection, type GraphqlWsHandler } from './graphql-ws.connection.js';
 import { operationLimits } from './limits.js';
-import { PresenceStream, type PresenceRenderer } from './presence-fanout.service.js';
+import { PresenceStream, type PresenceRenderer } from './presence-stream.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -132,7 +132,8 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
     if (!connection.track(id, () => stream.close())) return;
     stream.attach({
       renderer: this.rendererFor(payload, args, operation),
-      next: (_presence, rendered) => connection.nextRendered(id, rendered!),
+      next: (_item, rendered) => connection.nextRendered(id, rendered!),
+      complete: () => connection.complete(id),
       fail: (error) => connection.error(id, [formatGraphQLError(asGraphQLError(error))]),
     });
   }
@@ -191,7 +192,7 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
     let renderer = this.renderers.get(key);
     if (!renderer) {
       renderer = {
-        render: async (presence) => JSON.stringify(formatResult(await execute({ ...args, rootValue: presence }))),
+        render: async (item) => JSON.stringify(formatResult(await execute({ ...args, rootValue: item }))),
       };
       if (this.renderers.size >= MAX_RENDERERS) this.renderers.clear();
       this.renderers.set(key, renderer);

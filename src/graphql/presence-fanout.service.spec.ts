@@ -5,12 +5,13 @@ import type { Clock } from '../common/clock.js';
 import { MatrixError } from '../common/matrix-error.js';
 import type { PresenceView } from '../presence/core/presence-model.js';
 import type { PresenceReader, PresenceRecord } from '../presence/presence-reader.service.js';
-import type { Presence } from './models/presence.model.js';
-import { PresenceFanout, type PresenceRenderer, type PresenceSink } from './presence-fanout.service.js';
+import { PresenceFanout } from './presence-fanout.service.js';
+import type { PresenceItem, PresenceRenderer, PresenceSink } from './presence-stream.js';
 import { TRIGGERS } from './pubsub.js';
 
 const ALICE = '@alice:test';
 const BOB = '@bob:test';
+const CAROL = '@carol:test';
 
 /** A world of published presence, a visibility rule and a pub/sub, all in memory. */
 function world() {
@@ -74,26 +75,46 @@ describe('PresenceFanout', () => {
     await iterator.return!();
   });
 
-  it('ends the stream with FORBIDDEN once the viewer may no longer see the user', async () => {
+  it('refuses a user the viewer may not see alone, and keeps streaming the others', async () => {
     const { fanout, change, hide } = world();
-    const iterator = fanout.follow(viewer(BOB), [ALICE])[Symbol.asyncIterator]();
-    await iterator.next();
-    hide(BOB, ALICE);
+    hide(CAROL, ALICE);
+    const iterator = fanout.follow(viewer(CAROL), [ALICE, BOB])[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toMatchObject({ errcode: 'M_FORBIDDEN', extra: { userId: ALICE } });
+    expect((await iterator.next()).value).toMatchObject({ userId: BOB, state: 'offline' });
     await change(ALICE, { presence: 'online' });
-    await expect(iterator.next()).rejects.toMatchObject({ errcode: 'M_FORBIDDEN' });
+    await change(BOB, { presence: 'busy' });
+    expect((await iterator.next()).value).toMatchObject({ userId: BOB, state: 'busy' });
+    await iterator.return!();
+  });
+
+  it('ends delivery of a user once the viewer may no longer see them, and completes when nobody is left', async () => {
+    const { fanout, change, hide } = world();
+    const iterator = fanout.follow(viewer(CAROL), [ALICE, BOB])[Symbol.asyncIterator]();
+    await iterator.next();
+    await iterator.next();
+    hide(CAROL, ALICE);
+    await change(ALICE, { presence: 'online' });
+    expect((await iterator.next()).value).toMatchObject({ errcode: 'M_FORBIDDEN', extra: { userId: ALICE } });
+    await change(ALICE, { presence: 'busy' });
+    await change(BOB, { presence: 'online' });
+    expect((await iterator.next()).value).toMatchObject({ userId: BOB, state: 'online' });
+    hide(CAROL, BOB);
+    await change(BOB, { presence: 'busy' });
+    expect((await iterator.next()).value).toMatchObject({ errcode: 'M_FORBIDDEN', extra: { userId: BOB } });
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
   });
 
   it('renders a change once for every stream that shares a renderer', async () => {
-    const { fanout, change } = world();
-    const renders: Presence[] = [];
+    const { fanout, change, hide } = world();
+    const renders: PresenceItem[] = [];
     const renderer: PresenceRenderer = {
-      render: async (presence) => {
-        renders.push(presence);
-        return `${presence.userId}:${presence.state}`;
+      render: async (item) => {
+        renders.push(item);
+        return item instanceof MatrixError ? `${item.errcode}:${String(item.extra.userId)}` : `${item.userId}:${item.state}`;
       },
     };
     const received: string[][] = [[], [], []];
-    const sink = (n: number): PresenceSink => ({ renderer, next: (_presence, text) => received[n].push(text!), fail: () => undefined });
+    const sink = (n: number): PresenceSink => ({ renderer, next: (_item, text) => received[n].push(text!), complete: () => undefined, fail: () => undefined });
     for (const n of [0, 1, 2]) fanout.follow(viewer(`@watcher${n}:test`), [ALICE, BOB]).attach(sink(n));
     await settle();
     renders.length = 0;
@@ -101,6 +122,14 @@ describe('PresenceFanout', () => {
     await settle();
     expect(renders).toHaveLength(1);
     expect(received.map((texts) => texts.at(-1))).toEqual([`${ALICE}:online`, `${ALICE}:online`, `${ALICE}:online`]);
+
+    // A refusal reaching many followers at once is rendered once too.
+    renders.length = 0;
+    for (const n of [0, 1, 2]) hide(`@watcher${n}:test`, ALICE);
+    await change(ALICE, { presence: 'busy' });
+    await settle();
+    expect(renders).toHaveLength(1);
+    expect(received.map((texts) => texts.at(-1))).toEqual([`M_FORBIDDEN:${ALICE}`, `M_FORBIDDEN:${ALICE}`, `M_FORBIDDEN:${ALICE}`]);
   });
 
   it('delivers a change made while the initial values were being read, after them', async () => {

@@ -6,124 +6,22 @@ import { MatrixError } from '../common/matrix-error.js';
 import { PresenceReader } from '../presence/presence-reader.service.js';
 import { toPresence } from './mappers.js';
 import type { Presence } from './models/presence.model.js';
+import { PresenceStream, refusalOf, type Follow, type PresenceHub, type PresenceItem, type PresenceRenderer } from './presence-stream.js';
 import { PUB_SUB, TRIGGERS, type LivePubSub } from './pubsub.js';
 
 /** The most users one presence query or subscription may ask for. */
 export const MAX_PRESENCE_USERS = 1000;
 
-/** Turns a presence into the bytes a transport sends; followers sharing one get the same bytes. */
-export interface PresenceRenderer {
-  render(presence: Presence): Promise<string>;
-}
-
-/** Where a stream's items go. */
-export interface PresenceSink {
-  /** Null when the consumer wants the objects themselves. */
-  readonly renderer: PresenceRenderer | null;
-  next(presence: Presence, rendered: string | null): void;
-  /** The stream ended with an error (the viewer lost access, or asked for what does not exist). */
-  fail(error: MatrixError): void;
-}
-
-/**
- * One stream following one user: what the user last looked like to the viewer (to deliver
- * changes only), and the visibility epoch at which the viewer's access was last confirmed. The
- * hub keeps these per followed user, so a change walks them without a lookup per follower.
- */
-interface Follow {
-  readonly stream: PresenceStream;
-  readonly userId: string;
-  print: string;
-  visibleAt: number;
-}
-
-/**
- * One presenceChanged subscription: the current presence of each user first, then every change
- * the viewer may see, each once. It is an AsyncIterable for any GraphQL transport; the WebSocket
- * server attaches a rendering sink instead, so a change is executed and serialised once per
- * distinct selection rather than once per subscriber.
- */
-export class PresenceStream implements AsyncIterable<Presence> {
-  readonly follows: Follow[];
-  /** Users that changed while the initial values were being read. */
-  readonly pending = new Set<string>();
-  live = false;
-  closed = false;
-  sink: PresenceSink | null = null;
-
-  constructor(
-    private readonly hub: PresenceFanout,
-    readonly viewerId: string,
-    readonly userIds: readonly string[],
-  ) {
-    this.follows = userIds.map((userId) => ({ stream: this, userId, print: '', visibleAt: -1 }));
-  }
-
-  /** Starts the stream into `sink`. */
-  attach(sink: PresenceSink): void {
-    if (this.sink) throw new Error('A presence stream has one consumer');
-    this.sink = sink;
-    void this.hub.start(this);
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.hub.stop(this);
-  }
-
-  fail(error: MatrixError): void {
-    if (this.closed) return;
-    this.close();
-    this.sink?.fail(error);
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Presence> {
-    const items: Presence[] = [];
-    let failure: MatrixError | null = null;
-    let wake: (() => void) | null = null;
-    const notify = () => {
-      const resolve = wake;
-      wake = null;
-      resolve?.();
-    };
-    this.attach({
-      renderer: null,
-      next: (presence) => {
-        items.push(presence);
-        notify();
-      },
-      fail: (error) => {
-        failure = error;
-        notify();
-      },
-    });
-    return {
-      next: async () => {
-        for (;;) {
-          if (items.length > 0) return { done: false, value: items.shift()! };
-          if (failure) throw failure;
-          if (this.closed) return { done: true, value: undefined };
-          await new Promise<void>((resolve) => (wake = resolve));
-        }
-      },
-      return: async () => {
-        this.close();
-        notify();
-        return { done: true, value: undefined };
-      },
-    };
-  }
-}
-
 /**
  * Delivers presence changes to every stream that follows the user. Per change, the user's public
  * presence is read once (cached), each follower's access is checked again (cached until any
- * membership or privacy changes), and the change is rendered once per renderer. Changes of one
- * user are handled one at a time, in order; a burst is folded into its latest state.
+ * membership or privacy changes), and the change is rendered once per renderer. A follower who
+ * lost access gets the user's refusal instead (rendered once per renderer too) and no more of
+ * that user; the rest of its stream goes on. Changes of one user are handled one at a time, in
+ * order; a burst is folded into its latest state.
  */
 @Injectable()
-export class PresenceFanout {
+export class PresenceFanout implements PresenceHub {
   private readonly logger = new Logger(PresenceFanout.name);
   private readonly followers = new Map<string, Set<Follow>>();
   private readonly triggers = new Map<string, Promise<number>>();
@@ -151,16 +49,25 @@ export class PresenceFanout {
       const epoch = this.visibility.currentEpoch;
       const initial = await this.reader.read(stream.viewerId, stream.userIds);
       const now = this.clock.now();
+      const renderer = stream.sink!.renderer;
       for (const follow of stream.follows) {
         const record = initial.get(follow.userId)!;
-        if (record instanceof MatrixError) return stream.fail(record);
+        if (record instanceof MatrixError) {
+          // A user the viewer may not see (or who does not exist) is refused alone.
+          const refusal = refusalOf(follow.userId, record);
+          const rendered = renderer ? await renderer.render(refusal) : null;
+          this.remove(follow);
+          stream.refuse(follow, refusal, rendered);
+          if (stream.closed) return;
+          continue;
+        }
         const presence = toPresence(record, now);
         // The read checked access: until a membership or privacy change, no change needs another check.
         follow.print = fingerprint(presence);
         follow.visibleAt = epoch;
-        const rendered = stream.sink!.renderer ? await stream.sink!.renderer.render(presence) : null;
+        const rendered = renderer ? await renderer.render(presence) : null;
         if (stream.closed) return;
-        stream.sink!.next(presence, rendered);
+        stream.send(presence, rendered);
       }
       stream.live = true;
       for (const userId of stream.pending) this.changed(userId);
@@ -171,12 +78,7 @@ export class PresenceFanout {
   }
 
   stop(stream: PresenceStream): void {
-    for (const follow of stream.follows) {
-      const follows = this.followers.get(follow.userId);
-      if (!follows) continue;
-      follows.delete(follow);
-      if (follows.size === 0) this.unfollow(follow.userId);
-    }
+    for (const follow of stream.follows) this.remove(follow);
   }
 
   /** A user's presence, status, profile or privacy changed. */
@@ -206,6 +108,7 @@ export class PresenceFanout {
     const shared = toPresence(await this.reader.publicRecord(userId), this.clock.now());
     const print = fingerprint(shared);
     const due: PresenceStream[] = [];
+    const refused: Follow[] = [];
     // A Set tolerates streams ending (or starting) while it is iterated.
     for (const follow of follows) {
       const stream = follow.stream;
@@ -223,7 +126,7 @@ export class PresenceFanout {
       if (follow.visibleAt !== epoch) {
         const visible = this.visibility.known(stream.viewerId, userId) ?? (await this.visibility.maySeePresence(stream.viewerId, userId));
         if (!visible) {
-          stream.fail(MatrixError.forbidden(`You are not allowed to see the presence of ${userId}`));
+          refused.push(follow);
           continue;
         }
         follow.visibleAt = epoch;
@@ -233,15 +136,17 @@ export class PresenceFanout {
       due.push(stream);
     }
     // Render once per renderer, then send without yielding in between.
-    const rendered = new Map<PresenceRenderer, string>();
-    for (const stream of due) {
-      const renderer = stream.sink!.renderer;
-      if (renderer && !rendered.has(renderer)) rendered.set(renderer, await renderer.render(shared));
-    }
-    for (const stream of due) {
-      const renderer = stream.sink!.renderer;
-      if (!stream.closed) stream.sink!.next(shared, renderer ? rendered.get(renderer)! : null);
-    }
+    const rendered = await renderOnce(due, shared);
+    for (const stream of due) stream.send(shared, renderedFor(stream, rendered));
+    if (refused.length > 0) await this.refuse(userId, refused);
+  }
+
+  /** Ends `userId`'s part of each of these streams with one FORBIDDEN item; the rest goes on. */
+  private async refuse(userId: string, refused: readonly Follow[]): Promise<void> {
+    for (const follow of refused) this.remove(follow);
+    const refusal = refusalOf(userId, MatrixError.forbidden(`You are not allowed to see the presence of ${userId}`));
+    const rendered = await renderOnce(refused.map((follow) => follow.stream), refusal);
+    for (const follow of refused) follow.stream.refuse(follow, refusal, renderedFor(follow.stream, rendered));
   }
 
   private async deliverOwn(follow: Follow): Promise<void> {
@@ -251,7 +156,7 @@ export class PresenceFanout {
     if (follow.print === print) return;
     follow.print = print;
     const rendered = stream.sink!.renderer ? await stream.sink!.renderer.render(presence) : null;
-    if (!stream.closed) stream.sink!.next(presence, rendered);
+    stream.send(presence, rendered);
   }
 
   private add(follow: Follow): void {
@@ -268,6 +173,12 @@ export class PresenceFanout {
     follows.add(follow);
   }
 
+  private remove(follow: Follow): void {
+    const follows = this.followers.get(follow.userId);
+    if (!follows?.delete(follow)) return;
+    if (follows.size === 0) this.unfollow(follow.userId);
+  }
+
   private unfollow(userId: string): void {
     this.followers.delete(userId);
     const trigger = this.triggers.get(userId);
@@ -279,6 +190,21 @@ export class PresenceFanout {
     this.logger.error('A presence stream failed', error instanceof Error ? error.stack : String(error));
     return new MatrixError(500, 'M_UNKNOWN', 'Internal server error');
   }
+}
+
+/** `item` rendered once per distinct renderer among `streams`. */
+async function renderOnce(streams: readonly PresenceStream[], item: PresenceItem): Promise<Map<PresenceRenderer, string>> {
+  const rendered = new Map<PresenceRenderer, string>();
+  for (const stream of streams) {
+    const renderer = stream.sink!.renderer;
+    if (renderer && !rendered.has(renderer)) rendered.set(renderer, await renderer.render(item));
+  }
+  return rendered;
+}
+
+function renderedFor(stream: PresenceStream, rendered: Map<PresenceRenderer, string>): string | null {
+  const renderer = stream.sink!.renderer;
+  return renderer ? rendered.get(renderer)! : null;
 }
 
 /** What a subscriber would see, without the ever-growing lastActiveAgo. */

@@ -8,6 +8,7 @@ import { PresenceService } from '../presence/presence.service.js';
 import { PresenceLoader, Viewer, type GraphqlContext } from './graphql-context.js';
 import { toDevicePresence, toPresence } from './mappers.js';
 import { MAX_PRESENCE_USERS, PresenceFanout } from './presence-fanout.service.js';
+import type { PresenceItem } from './presence-stream.js';
 import { Me } from './models/me.model.js';
 import { ReportDeviceActivityArgs, SetManualPresenceArgs, SetStatusArgs } from './models/presence.args.js';
 import { Presence, PresenceStateValue } from './models/presence.model.js';
@@ -90,8 +91,10 @@ export class PresenceResolver {
   }
 
   @Subscription(() => Presence, {
-    description: 'The presence of the given users: the current value of each first, then every change.',
-    resolve: (payload: Presence) => payload,
+    description:
+      'The presence of the given users: the current value of each first, then every change. A user the viewer may not see, or no longer sees, gets one message with a FORBIDDEN error (NOT_FOUND for an unknown user) naming them in extensions.userId, and nothing more on this subscription; the others keep streaming. The subscription completes once no user is left.',
+    // A refused user arrives as their error, which graphql-js turns into this message's error.
+    resolve: (payload: PresenceItem) => payload,
   })
   presenceChanged(@Viewer() viewer: Requester, @Args('userIds', { type: () => [ID] }) userIds: string[]) {
     return this.fanout.follow(viewer, userIds);

@@ -40,15 +40,22 @@ export function wsFor(client: TestClient): Client {
   return wsClient(client.baseUrl, client.accessToken);
 }
 
+export interface SubscriptionResult<T> {
+  data: T | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+}
+
 /**
- * A running subscription whose items are read one at a time (`next`), so a test can act between
- * them; `error` holds a final error, if the server sent one.
+ * A running subscription whose messages are read one at a time (`result`, or `next` for the data
+ * of one without errors), so a test can act between them; `error` holds a final error message, if
+ * the server sent one, and `completed` tells a stream the server completed.
  */
 export class Subscription<T = Record<string, any>> {
-  private readonly items: T[] = [];
+  private readonly results: Array<SubscriptionResult<T>> = [];
   private waiting: Array<() => void> = [];
   error: Array<{ message: string; extensions?: Record<string, any> }> | null = null;
   done = false;
+  completed = false;
   readonly unsubscribe: () => void;
 
   constructor(client: Client, query: string, variables?: Record<string, unknown>) {
@@ -56,8 +63,7 @@ export class Subscription<T = Record<string, any>> {
       { query, variables },
       {
         next: (value) => {
-          if (value.errors) this.error = value.errors as never;
-          else this.items.push(value.data as T);
+          this.results.push(value as SubscriptionResult<T>);
           this.wake();
         },
         error: (error) => {
@@ -67,24 +73,32 @@ export class Subscription<T = Record<string, any>> {
         },
         complete: () => {
           this.done = true;
+          this.completed = true;
           this.wake();
         },
       },
     );
   }
 
-  /** The next item; rejects when the stream ends (with its error) before one comes. */
-  async next(): Promise<T> {
-    while (this.items.length === 0) {
-      if (this.done || this.error) throw new Error(`subscription ended: ${JSON.stringify(this.error)}`);
+  /** The next message's payload, errors and all; rejects when the stream ends before one comes. */
+  async result(): Promise<SubscriptionResult<T>> {
+    while (this.results.length === 0) {
+      if (this.done) throw new Error(`subscription ended: ${JSON.stringify(this.error)}`);
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
-    return this.items.shift()!;
+    return this.results.shift()!;
+  }
+
+  /** The next message's data; rejects when it carries errors or the stream ends before one comes. */
+  async next(): Promise<T> {
+    const { data, errors } = await this.result();
+    if (errors) throw new Error(`subscription item failed: ${JSON.stringify(errors)}`);
+    return data as T;
   }
 
   /** Resolves once the stream has ended (error or complete). */
   async ended(): Promise<void> {
-    while (!this.done && !this.error) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    while (!this.done) await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
   private wake(): void {
