@@ -115,9 +115,8 @@ describe('matrix-js-sdk against the server', () => {
       rooms.map((roomId, index) =>
         waitFor<void>((resolve) =>
           client.on(RoomMemberEvent.Name, (_event, member) => {
-            if (member.userId === botId && member.roomId === roomId && member.events.member?.getContent().displayname === expectedNames[index]) {
-              resolve();
-            }
+            const name = member.events.member?.getContent().displayname;
+            if (member.userId === botId && member.roomId === roomId && name === expectedNames[index]) resolve();
           }),
         ),
       ),

@@ -94,7 +94,11 @@ describe('GET /sync', () => {
     expect(room.timeline.limited).toBe(false);
     expect(room.state.events).toEqual([]);
     expect(room.timeline.events).toEqual([
-      expect.objectContaining({ type: 'm.room.member', state_key: bob.userId, content: expect.objectContaining({ avatar_url: 'mxc://example.org/bob' }) }),
+      expect.objectContaining({
+        type: 'm.room.member',
+        state_key: bob.userId,
+        content: expect.objectContaining({ avatar_url: 'mxc://example.org/bob' }),
+      }),
       expect.objectContaining({ type: 'm.room.member', state_key: bob.userId, content: { membership: 'join', displayname: 'Bob here' } }),
     ]);
     // Of presence, only bob's own, which carries the new avatar.

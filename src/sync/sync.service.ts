@@ -199,8 +199,12 @@ export class SyncService {
 
   /** Whether the user's join, changed within the window, is a new one rather than a join→join profile change. */
   private async joinedWithin(window: SyncWindow, membership: RoomMembershipEntity): Promise<boolean> {
-    const after = window.since?.events ?? 0;
-    const events = await this.store.eventsBetween({ types: ['m.room.member'], roomIds: [membership.roomId], after, upTo: window.upTo.events });
+    const events = await this.store.eventsBetween({
+      types: ['m.room.member'],
+      roomIds: [membership.roomId],
+      after: window.since?.events ?? 0,
+      upTo: window.upTo.events,
+    });
     return joinedWithinWindow(events, membership.userId);
   }
 
