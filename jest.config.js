@@ -9,7 +9,11 @@ export default {
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // matrix-bot-sdk loads this native addon at import; it has no binary here (see the stub).
+    '^@matrix-org/matrix-sdk-crypto-nodejs$': '<rootDir>/test/support/matrix-sdk-crypto-stub.cjs',
+  },
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcConfig, swcrc: false }] },
   testTimeout: 30000,
 };

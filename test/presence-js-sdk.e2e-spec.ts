@@ -1,4 +1,4 @@
-import { SetPresence, UserEvent, type MatrixClient, type MatrixEvent, type User } from 'matrix-js-sdk';
+import { ClientEvent, SetPresence, UserEvent, type MatrixClient, type MatrixEvent, type User } from 'matrix-js-sdk';
 import { uniqueName } from './support/client.js';
 import { quietMatrixSdk, registerSdkClient, startAndPrepare } from './support/js-sdk.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
@@ -77,5 +77,38 @@ describe('presence through matrix-js-sdk', () => {
     // The setting rides on bob's next /sync; a message ends the one waiting now.
     await alice.sendTextMessage(roomId, 'wake bob up');
     expect((await idle).presence).toBe('unavailable');
+  });
+});
+
+describe('the presence rate limit with matrix-js-sdk', () => {
+  let server: TestServer;
+  let client: MatrixClient | undefined;
+
+  beforeAll(async () => {
+    // A token back takes 100 s: nothing refills during the test.
+    server = await startTestServer({ RATE_LIMIT_PRESENCE_PER_SECOND: '0.01', RATE_LIMIT_PRESENCE_BURST: '2' });
+  });
+
+  afterAll(async () => {
+    client?.stopClient();
+    await server?.close();
+  });
+
+  it('lets setPresence through after many ordinary syncs, and still limits presence updates', async () => {
+    const sdk = (client = await registerSdkClient(server.baseUrl, uniqueName('carol')));
+    const synced = new Promise<void>((resolve) => {
+      let syncs = 0;
+      sdk.on(ClientEvent.Sync, () => {
+        syncs += 1;
+        if (syncs === 6) resolve();
+      });
+    });
+    // No long-poll: the client syncs again as soon as a sync returns.
+    await sdk.startClient({ pollTimeout: 0 });
+    await synced;
+    await sdk.setPresence({ presence: 'unavailable', status_msg: 'Reading' });
+    expect(await sdk.getPresence(sdk.getUserId()!)).toMatchObject({ presence: 'unavailable', status_msg: 'Reading' });
+    // The device coming online and that setPresence used the burst of two.
+    await expect(sdk.setPresence({ presence: 'online' })).rejects.toMatchObject({ httpStatus: 429, errcode: 'M_LIMIT_EXCEEDED' });
   });
 });

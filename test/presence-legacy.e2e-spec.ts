@@ -334,4 +334,20 @@ describe('presence rate limit', () => {
       await server.close();
     }
   });
+
+  it('spends nothing on syncs that repeat the device state, so the first PUT after them succeeds', async () => {
+    // A token back takes 100 s: nothing refills during the test.
+    const server = await startTestServer({ RATE_LIMIT_PRESENCE_PER_SECOND: '0.01', RATE_LIMIT_PRESENCE_BURST: '2' });
+    try {
+      const alice = await TestClient.register(server.baseUrl);
+      // The first sync brings the device online (one update); the next five repeat it.
+      for (let sync = 0; sync < 6; sync += 1) await alice.sync({ timeout: 0 });
+      const path = `/presence/${enc(alice.userId)}/status`;
+      expect((await alice.request('PUT', path, { presence: 'online' })).status).toBe(200);
+      // The limit still counts presence updates: the device coming online and that PUT used the burst.
+      expect((await alice.request('PUT', path, { presence: 'busy' })).status).toBe(429);
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -82,6 +82,37 @@ describe('GET /sync', () => {
     expect(stateTypes).toEqual(expect.arrayContaining(['m.room.create', 'm.room.power_levels', 'm.room.name']));
   });
 
+  it('sends an own join→join member change as an incremental update, and a rejoin in full', async () => {
+    const roomId = await alice.createRoom({ preset: 'public_chat', name: 'profile-change' });
+    await bob.join(roomId);
+    for (const body of ['a', 'b', 'c']) await alice.send(roomId, { msgtype: 'm.text', body });
+    const { next_batch: since } = await bob.sync();
+    await bob.ok('PUT', `/profile/${enc(bob.userId)}/avatar_url`, { avatar_url: 'mxc://example.org/bob' });
+    await bob.setState(roomId, 'm.room.member', bob.userId, { membership: 'join', displayname: 'Bob here' });
+    const changed = await bob.sync({ since });
+    const room = changed.rooms.join[roomId];
+    expect(room.timeline.limited).toBe(false);
+    expect(room.state.events).toEqual([]);
+    expect(room.timeline.events).toEqual([
+      expect.objectContaining({
+        type: 'm.room.member',
+        state_key: bob.userId,
+        content: expect.objectContaining({ avatar_url: 'mxc://example.org/bob' }),
+      }),
+      expect.objectContaining({ type: 'm.room.member', state_key: bob.userId, content: { membership: 'join', displayname: 'Bob here' } }),
+    ]);
+    // Of presence, only bob's own, which carries the new avatar.
+    expect(changed.presence.events.map((e: any) => e.sender)).toEqual([bob.userId]);
+
+    await bob.leave(roomId);
+    const { next_batch: left } = await bob.sync({ since: changed.next_batch });
+    await bob.join(roomId);
+    const rejoined = (await bob.sync({ since: left })).rooms.join[roomId];
+    expect(bodies(rejoined)).toEqual(['a', 'b', 'c']);
+    const types = [...rejoined.state.events, ...rejoined.timeline.events].map((e: any) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['m.room.create', 'm.room.name']));
+  });
+
   it('moves a left room to rooms.leave once', async () => {
     const roomId = await alice.createRoom({ preset: 'public_chat' });
     await bob.join(roomId);

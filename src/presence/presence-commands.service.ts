@@ -5,17 +5,22 @@ import { Clock } from '../common/clock.js';
 import { MatrixError } from '../common/matrix-error.js';
 import { RateLimiter } from '../common/rate-limiter.js';
 import { AppConfig } from '../config/app-config.js';
-import { MAX_STATUS_MSG_BYTES, type PresenceInput, type PresenceState } from './core/presence-model.js';
+import { PRESENCE_POLICIES } from './core/policies.js';
+import { MAX_STATUS_MSG_BYTES, type PresenceInput, type PresencePolicy, type PresenceState } from './core/presence-model.js';
+import { spendsPresenceRateLimit } from './core/rate-limit-rule.js';
 import { PresenceService } from './presence.service.js';
 
 /**
  * What a user may do to their own presence, whichever API they come through (the legacy REST
- * endpoints, the MSC3032 activity report, GraphQL mutations): one rate limit per user, then
- * the engine's inputs.
+ * endpoints, /sync's set_presence, the MSC3032 activity report, GraphQL mutations): one rate
+ * limit per user on presence updates (which inputs spend it: core/rate-limit-rule.ts), then the
+ * engine's inputs.
  */
 @Injectable()
 export class PresenceCommands {
   private readonly limiter: RateLimiter;
+  /** The policy the engine applies inputs with, to tell which inputs change anything. */
+  private readonly policy: PresencePolicy;
 
   constructor(
     private readonly presence: PresenceService,
@@ -24,6 +29,7 @@ export class PresenceCommands {
     config: AppConfig,
   ) {
     this.limiter = new RateLimiter(config.RATE_LIMIT_PRESENCE_PER_SECOND, config.RATE_LIMIT_PRESENCE_BURST);
+    this.policy = PRESENCE_POLICIES[config.PRESENCE_POLICY];
   }
 
   /** The manual layer (`online` clears it, `offline` appears offline); status unchanged when undefined. */
@@ -62,13 +68,15 @@ export class PresenceCommands {
   }
 
   /**
-   * A /sync's set_presence as it starts: dropped silently over the rate limit, as the sync itself
-   * goes on. A sync that cannot wait (`mayWait` false) ends in the same step, which is the same
-   * state at less cost. Returns whether `syncEnded` must follow.
+   * A /sync's set_presence as it starts. One that repeats the device's state is free; one that
+   * changes it is dropped silently over the rate limit, as the sync itself goes on. A sync that
+   * cannot wait (`mayWait` false) ends in the same step, which is the same state at less cost.
+   * Returns whether `syncEnded` must follow.
    */
   async syncStarted(requester: Requester, state: 'online' | 'unavailable', mayWait: boolean): Promise<boolean> {
-    if (!this.presence.tracking || this.limiter.take(requester.userId, this.clock.now()) !== null) return false;
+    if (!this.presence.tracking) return false;
     const inputs: PresenceInput[] = [{ kind: 'sync', deviceId: requester.deviceId, state }];
+    if (this.retryAfter(requester, inputs) !== null) return false;
     if (!mayWait) inputs.push({ kind: 'sync-end', deviceId: requester.deviceId });
     await this.presence.apply(requester.userId, inputs);
     return mayWait;
@@ -81,8 +89,21 @@ export class PresenceCommands {
 
   private async run(requester: Requester, inputs: PresenceInput[]): Promise<void> {
     for (const input of inputs) if (input.kind === 'status') PresenceCommands.checkStatusMsg(input.statusMsg);
-    const retryAfterMs = this.limiter.take(requester.userId, this.clock.now());
+    const retryAfterMs = this.retryAfter(requester, inputs);
     if (retryAfterMs !== null) throw MatrixError.limitExceeded(retryAfterMs);
     await this.presence.apply(requester.userId, inputs);
+  }
+
+  /**
+   * Takes a token when the inputs are a presence update (core/rate-limit-rule.ts): null when
+   * allowed, else the milliseconds until one is free. The check and the apply that follows run
+   * in one turn of the event loop, so no other input slips in between.
+   */
+  private retryAfter(requester: Requester, inputs: PresenceInput[]): number | null {
+    const now = this.clock.now();
+    const current = this.presence.inputsOf(requester.userId);
+    const settings = this.presence.settingsSnapshot;
+    if (!inputs.some((input) => spendsPresenceRateLimit(this.policy, current, input, now, settings))) return null;
+    return this.limiter.take(requester.userId, now);
   }
 }

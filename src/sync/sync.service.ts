@@ -14,6 +14,7 @@ import { PeeksService } from '../peeking/peeks.service.js';
 import type { RoomPeekEntity } from '../peeking/room-peek.entity.js';
 import { LegacyPresenceService } from '../presence/legacy/legacy-presence.service.js';
 import { FilterService } from './filter.service.js';
+import { joinedWithinWindow } from './membership-window.js';
 import { StreamNotifier } from '../events/stream-notifier.service.js';
 import { isEmptySync, type JoinedRoomSync, type LeftRoomSync, type SyncResponse, type Timeline } from './sync-response.js';
 
@@ -156,7 +157,8 @@ export class SyncService {
       const changedSince = !since || membership.streamOrdering > since.events;
       switch (membership.membership) {
         case 'join': {
-          const room = await this.joinedRoom(window, membership, changedSince, roomData);
+          const joinedSince = changedSince && (!since || (await this.joinedWithin(window, membership)));
+          const room = await this.joinedRoom(window, membership, joinedSince, roomData);
           if (room) response.rooms.join[membership.roomId] = room;
           break;
         }
@@ -193,6 +195,17 @@ export class SyncService {
       // The summary only changes with membership: an unchanged one is left out, as the spec allows.
       summary: update.state.events.length > 0 || memberships ? await this.summary(window, membership.roomId) : {},
     };
+  }
+
+  /** Whether the user's join, changed within the window, is a new one rather than a join→join profile change. */
+  private async joinedWithin(window: SyncWindow, membership: RoomMembershipEntity): Promise<boolean> {
+    const events = await this.store.eventsBetween({
+      types: ['m.room.member'],
+      roomIds: [membership.roomId],
+      after: window.since?.events ?? 0,
+      upTo: window.upTo.events,
+    });
+    return joinedWithinWindow(events, membership.userId);
   }
 
   private async summary(window: SyncWindow, roomId: string): Promise<JoinedRoomSync['summary']> {

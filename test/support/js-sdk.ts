@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { ClientEvent, createClient, SyncState, type MatrixClient } from 'matrix-js-sdk';
 import type { Logger } from 'matrix-js-sdk/lib/logger.js';
+import type { RawSync } from './sync-checks.js';
 
 /** The SDK's chatter stays out of the test output (some of it goes straight to the console). */
 const quietLogger: Logger = {
@@ -28,13 +29,28 @@ export function quietMatrixSdk(): void {
   globalThis.setTimeout = Object.assign(patched, realSetTimeout);
 }
 
-export async function registerSdkClient(baseUrl: string, username: string, password = 'js-sdk-password'): Promise<MatrixClient> {
-  const anonymous = createClient({ baseUrl, logger: quietLogger });
-  await anonymous.registerRequest({ username, password, auth: { type: 'm.login.dummy' } });
-  return loginSdkClient(baseUrl, username, password);
+export interface SdkClientOptions {
+  /** The fetch the client uses (see `syncRecorder`). */
+  fetchFn?: typeof globalThis.fetch;
 }
 
-export async function loginSdkClient(baseUrl: string, username: string, password = 'js-sdk-password'): Promise<MatrixClient> {
+export async function registerSdkClient(
+  baseUrl: string,
+  username: string,
+  password = 'js-sdk-password',
+  options: SdkClientOptions = {},
+): Promise<MatrixClient> {
+  const anonymous = createClient({ baseUrl, logger: quietLogger });
+  await anonymous.registerRequest({ username, password, auth: { type: 'm.login.dummy' } });
+  return loginSdkClient(baseUrl, username, password, options);
+}
+
+export async function loginSdkClient(
+  baseUrl: string,
+  username: string,
+  password = 'js-sdk-password',
+  options: SdkClientOptions = {},
+): Promise<MatrixClient> {
   const anonymous = createClient({ baseUrl, logger: quietLogger });
   const login = await anonymous.loginRequest({
     type: 'm.login.password',
@@ -47,7 +63,20 @@ export async function loginSdkClient(baseUrl: string, username: string, password
     userId: login.user_id,
     deviceId: login.device_id,
     logger: quietLogger,
+    fetchFn: options.fetchFn,
   });
+}
+
+/** A fetch that keeps the body of every /sync response the client receives, to check what the server sent. */
+export function syncRecorder(): { fetchFn: typeof globalThis.fetch; syncs: RawSync[] } {
+  const syncs: RawSync[] = [];
+  const fetchFn: typeof globalThis.fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.pathname.endsWith('/sync') && response.ok) syncs.push((await response.clone().json()) as RawSync);
+    return response;
+  };
+  return { fetchFn, syncs };
 }
 
 /** Starts the client's sync loop and resolves once it reports PREPARED. */
