@@ -70,6 +70,7 @@ export class RawWebSocket {
   readonly ended: Promise<RawEnd>;
   private buffer = Buffer.alloc(0);
   private closeFrame: ServerFrame | null = null;
+  private waiters: Array<{ match: (frame: ServerFrame) => boolean; resolve: (frame: ServerFrame | null) => void }> = [];
 
   private constructor(
     private readonly socket: Socket,
@@ -77,6 +78,7 @@ export class RawWebSocket {
   ) {
     this.ended = new Promise((resolve) =>
       socket.once('close', () => {
+        for (const waiter of this.waiters.splice(0)) waiter.resolve(null);
         const payload = this.closeFrame?.payload;
         resolve({
           closeCode: payload && payload.length >= 2 ? payload.readUInt16BE(0) : null,
@@ -143,6 +145,12 @@ export class RawWebSocket {
     this.sendFrame({ opcode: Opcode.Text, payload: text });
   }
 
+  /** The first frame from now on that matches, or null if the connection ends first. */
+  waitFor(match: (frame: ServerFrame) => boolean): Promise<ServerFrame | null> {
+    if (this.socket.destroyed) return Promise.resolve(null);
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+
   /** Text messages received so far, parsed as JSON. */
   get messages(): unknown[] {
     return this.frames.filter((frame) => frame.opcode === Opcode.Text).map((frame) => JSON.parse(frame.payload.toString()));
@@ -158,6 +166,10 @@ export class RawWebSocket {
       const frame = this.takeFrame();
       if (!frame) return;
       this.frames.push(frame);
+      for (const waiter of this.waiters.filter((each) => each.match(frame))) {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.resolve(frame);
+      }
       if (frame.opcode === Opcode.Close && !this.closeFrame) {
         this.closeFrame = frame;
         // The server closes TCP once it has our close frame; ending our side gets there sooner.
