@@ -151,11 +151,6 @@ export class RawWebSocket {
     return new Promise((resolve) => this.waiters.push({ match, resolve }));
   }
 
-  /** Text messages received so far, parsed as JSON. */
-  get messages(): unknown[] {
-    return this.frames.filter((frame) => frame.opcode === Opcode.Text).map((frame) => JSON.parse(frame.payload.toString()));
-  }
-
   destroy(): void {
     this.socket.destroy();
   }

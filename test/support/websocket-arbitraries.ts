@@ -84,7 +84,7 @@ const payload = (maxPayloadBytes: number) =>
     { weight: 4, arbitrary: graphqlWsText.map((text) => Buffer.from(text)) },
     { weight: 2, arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)) },
     { weight: 2, arbitrary: invalidUtf8 },
-    { weight: 2, arbitrary: fc.tuple(closeCode, fc.oneof(fc.string({ maxLength: 40 }), fc.string({ minLength: 124, maxLength: 130 }))).map(([code, reason]) => closePayload(code, reason)) },
+    { weight: 1, arbitrary: fc.tuple(closeCode, fc.oneof(fc.string({ maxLength: 40 }), fc.string({ minLength: 124, maxLength: 130 }))).map(([code, reason]) => closePayload(code, reason)) },
     { weight: 1, arbitrary: fc.integer({ min: 1, max: 1024 }).map((extra) => Buffer.alloc(maxPayloadBytes + extra, 0x61)) },
   );
 
@@ -95,12 +95,12 @@ const payload = (maxPayloadBytes: number) =>
 export const anyFrame = (maxPayloadBytes: number): fc.Arbitrary<FrameOptions> =>
   fc.record({
     opcode: fc.oneof(
-      { weight: 6, arbitrary: fc.constantFrom(Opcode.Text, Opcode.Binary, Opcode.Close, Opcode.Ping, Opcode.Pong, Opcode.Continuation) },
+      { weight: 8, arbitrary: fc.constantFrom(Opcode.Text, Opcode.Text, Opcode.Text, Opcode.Binary, Opcode.Close, Opcode.Ping, Opcode.Pong, Opcode.Continuation) },
       { weight: 1, arbitrary: fc.integer({ min: 0, max: 15 }) },
     ),
     payload: payload(maxPayloadBytes),
-    fin: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
-    rsv: fc.oneof({ weight: 5, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 7 }) }),
-    masked: fc.oneof({ weight: 8, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+    fin: fc.oneof({ weight: 9, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+    rsv: fc.oneof({ weight: 9, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 7 }) }),
+    masked: fc.oneof({ weight: 14, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
     declaredLength: fc.oneof({ weight: 10, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 300 }) }),
   });
