@@ -251,6 +251,13 @@ export class AppConfig {
   @Min(1000)
   GRAPHQL_WS_KEEPALIVE_MS = 12_000;
 
+  /** Largest WebSocket message on /graphql; a bigger one closes that socket with 1009. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(16 * 1024 * 1024)
+  GRAPHQL_WS_MAX_PAYLOAD_BYTES = 64 * 1024;
+
   get graphqlIde(): boolean {
     return this.GRAPHQL_IDE === undefined ? this.NODE_ENV !== 'production' : this.GRAPHQL_IDE === 'true';
   }

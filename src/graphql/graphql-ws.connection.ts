@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { GraphQLFormattedError } from 'graphql';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, MessageType, parseMessage, type SubscribePayload } from 'graphql-ws';
 import type { RawData, WebSocket } from 'ws';
@@ -9,6 +10,23 @@ export interface GraphqlWsHandler {
   authenticate(params: Record<string, unknown>): Promise<Requester | CloseCode.Unauthorized | CloseCode.Forbidden>;
   /** Runs one operation; its items go out through `connection`, and `connection.track` stops it. */
   operate(connection: GraphqlWsConnection, id: string, payload: SubscribePayload): Promise<void>;
+}
+
+const logger = new Logger('GraphqlWsConnection');
+
+/** Longest close reason a close frame carries (RFC 6455 §5.5: 125 bytes with the code). */
+const MAX_CLOSE_REASON_BYTES = 123;
+
+/** `reason` cut to fit a close frame, on a character boundary; ws throws on a longer one. */
+export function closeReason(reason: string): string {
+  let kept = '';
+  let bytes = 0;
+  for (const character of reason) {
+    bytes += Buffer.byteLength(character);
+    if (bytes > MAX_CLOSE_REASON_BYTES) break;
+    kept += character;
+  }
+  return kept;
 }
 
 /** Connections with messages waiting, written out together once the current turn's work is done. */
@@ -47,6 +65,10 @@ export class GraphqlWsConnection {
     private readonly handler: GraphqlWsHandler,
     timers: GraphqlWsTimers,
   ) {
+    // ws reports a frame that breaks the protocol (too big, invalid UTF-8, unmasked, reserved
+    // opcode or bits, bad close code) here, after closing the socket with its code itself;
+    // without a listener the event would throw and end the process.
+    socket.on('error', (error: Error & { code?: string }) => logger.debug(`WebSocket closed on a protocol error: ${error.code ?? error.message}`));
     if (socket.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL) {
       socket.close(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
       return;
@@ -57,7 +79,7 @@ export class GraphqlWsConnection {
       }, timers.initTimeoutMs),
       setInterval(() => this.keepAlive(), timers.keepAliveMs),
     );
-    socket.on('message', (data: RawData) => void this.receive(data));
+    socket.on('message', (data: RawData) => void this.receive(data).catch((error: unknown) => this.fail(error)));
     socket.on('pong', () => (this.awaitingPong = false));
     socket.once('close', () => this.closed());
   }
@@ -106,7 +128,7 @@ export class GraphqlWsConnection {
 
   close(code: number, reason: string): void {
     this.flush();
-    this.socket.close(code, reason);
+    this.socket.close(code, closeReason(reason));
   }
 
   /** Writes the waiting messages; several go out corked, as one write to the kernel. */
@@ -173,6 +195,12 @@ export class GraphqlWsConnection {
         // Server-to-client messages (next, error, connection_ack) are not the client's to send.
         return this.close(CloseCode.BadRequest, `Unexpected message of type ${message.type} received`);
     }
+  }
+
+  /** A message whose handling threw: that socket alone ends, as graphql-ws's own server does. */
+  private fail(error: unknown): void {
+    logger.error(`GraphQL WebSocket message failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (this.socket.readyState === this.socket.OPEN) this.close(CloseCode.InternalServerError, 'Internal server error');
   }
 
   private keepAlive(): void {

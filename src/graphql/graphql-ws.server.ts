@@ -50,11 +50,7 @@ const MAX_RENDERERS = 1000;
 @Injectable()
 export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicationShutdown, GraphqlWsHandler {
   private readonly logger = new Logger(GraphqlWsServer.name);
-  private readonly wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: 64 * 1024,
-    handleProtocols: (protocols) => handleProtocols(protocols) || false,
-  });
+  private readonly wss: WebSocketServer;
   private readonly renderers = new Map<string, PresenceRenderer>();
   private onUpgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -64,7 +60,14 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
     private readonly sessions: SessionsService,
     private readonly contexts: GraphqlContextFactory,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      // A bigger message fails that socket alone, with 1009, before it is buffered whole.
+      maxPayload: config.GRAPHQL_WS_MAX_PAYLOAD_BYTES,
+      handleProtocols: (protocols) => handleProtocols(protocols) || false,
+    });
+  }
 
   onApplicationBootstrap(): void {
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
