@@ -80,15 +80,15 @@ describe('presence across kill -9 and SIGTERM', () => {
     }
   }, 120_000);
 
-  it('keeps every acknowledged PUT through SIGTERM, with a WebSocket client that stopped reading', async () => {
+  it('keeps every acknowledged PUT through SIGTERM, also with a WebSocket client that stopped reading', async () => {
     const { users, watcher } = await setUp(await start());
-    for (let round = 0; round < 2; round += 1) {
-      const stalled = await stalledSubscriber(server!, watcher, users);
-      // The server waits for the socket's close handshake (ws gives up after 30 s) and goes on
-      // answering requests meanwhile; the client gives up after a second, to keep the test short.
-      await loadThenStop(server!, users, round, 'SIGTERM', () => setTimeout(() => stalled.terminate(), 1000));
-      await verifyAfterRestart(await start(), users, watcher);
-    }
+    await loadThenStop(server!, users, 0, 'SIGTERM');
+    await verifyAfterRestart(await start(), users, watcher);
+    const stalled = await stalledSubscriber(server!, watcher, users);
+    // The server waits for that socket's close handshake (ws gives up after 30 s) and answers
+    // requests meanwhile; the client goes after a second, to keep the test short.
+    await loadThenStop(server!, users, 1, 'SIGTERM', () => setTimeout(() => stalled.terminate(), 1000));
+    await verifyAfterRestart(await start(), users, watcher);
   }, 120_000);
 });
 
@@ -162,7 +162,7 @@ async function verifyAfterRestart(server: ServerProcess, users: User[], watcher:
   const viewer = new TestClient(server.baseUrl, watcher.userId, watcher.accessToken, watcher.deviceId);
   const first = await Promise.all(again.map((user) => observe(user, viewer)));
   expect(mismatches(again, first)).toEqual([]);
-  await new Promise((resolve) => setTimeout(resolve, TICK_MS * 8));
+  await new Promise((resolve) => setTimeout(resolve, TICK_MS * 6));
   const later = await Promise.all(again.map((user) => observe(user, viewer)));
   expect(later.map(summary)).toEqual(first.map(summary));
   users.forEach((user, index) => {

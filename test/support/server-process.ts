@@ -27,7 +27,7 @@ export async function compileServer(): Promise<CompiledServer> {
   const files = SOURCES.flatMap((folder) => tsFiles(join(ROOT, folder))).filter((file) => !file.endsWith('.spec.ts'));
   await Promise.all(
     files.map(async (file) => {
-      const { code } = await transformFile(file, { ...options, swcrc: false, filename: file });
+      const { code } = await transformFile(file, { ...options, sourceMaps: false, swcrc: false, filename: file });
       const target = join(out, relative(ROOT, file)).replace(/\.ts$/, '.js');
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, code);
@@ -66,7 +66,7 @@ async function freePort(): Promise<number> {
 /** Starts the compiled server as its own process on `databasePath` and waits until it answers. */
 export async function spawnServer(compiled: CompiledServer, databasePath: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--enable-source-maps', compiled.main], {
+  const child = spawn(process.execPath, [compiled.main], {
     cwd: dirname(databasePath),
     env: {
       PATH: process.env.PATH ?? '',
