@@ -158,7 +158,10 @@ export class AppConfig {
   @Min(0)
   PRESENCE_SETTLE_MS = 600_000;
 
-  /** How often the presence timers are swept, and pending presence state written. */
+  /**
+   * How often the presence timers are swept and device liveness written; what a client was told
+   * was taken is written before the answer.
+   */
   @Transform(toInt)
   @IsInt()
   @Min(50)

@@ -4,8 +4,8 @@ import type { DeviceInputs, ManualState } from './core/presence-model.js';
 
 /**
  * A user's presence inputs: what the core needs to re-evaluate after a restart. What was
- * published is the profile room's own state, not copied here. Devices are few per user, so they
- * live in the row as JSON.
+ * published is the profile room's own state, not copied here; a row is never older than it
+ * (PresenceWriter). Devices are few per user, so they live in the row as JSON.
  */
 @Entity('presence_state')
 export class PresenceStateEntity {

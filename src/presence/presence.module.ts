@@ -9,12 +9,13 @@ import { PresenceStateEntity } from './presence-state.entity.js';
 import { PresenceCommands } from './presence-commands.service.js';
 import { PresenceReader } from './presence-reader.service.js';
 import { PresenceService } from './presence.service.js';
+import { PresenceWriter } from './presence-writer.js';
 import { ProfileChangeReader } from './profile-change-reader.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PresenceStateEntity, UserEntity]), ProfilesModule, AccessModule],
   controllers: [LegacyPresenceController, DeviceActivityController],
-  providers: [PresenceService, PresenceCommands, PresenceReader, LegacyPresenceService, ProfileChangeReader],
+  providers: [PresenceService, PresenceWriter, PresenceCommands, PresenceReader, LegacyPresenceService, ProfileChangeReader],
   exports: [PresenceService, PresenceCommands, PresenceReader, LegacyPresenceService],
 })
 export class PresenceModule {}

@@ -5,10 +5,7 @@ import { Clock } from '../common/clock.js';
 import { DomainEventBus } from '../common/event-bus.js';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { AppConfig } from '../config/app-config.js';
-import { DatabaseWriter } from '../database/database-writer.service.js';
-import { SqlStatements } from '../database/sql-statements.js';
 import { EventStore } from '../events/event-store.service.js';
-import { RoomWriteTransaction } from '../events/room-write-transaction.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import {
   EMPTY_INPUTS,
@@ -19,10 +16,11 @@ import {
   type PresenceView,
 } from './core/presence-model.js';
 import { PRESENCE_POLICIES } from './core/policies.js';
-import { BY_HAND_INPUTS, pendingChange, publicationDue, publicationEvents, sameView } from './core/presence-rules.js';
-import { presenceEventContent, publishedViewOf, statusEventContent } from './presence-events.js';
+import { BY_HAND_INPUTS, pendingChange, publicationDue, sameView } from './core/presence-rules.js';
+import { publishedViewOf } from './presence-events.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
-import { fromRow, upsertValues, UPSERT_PRESENCE_STATE } from './presence-state.mapper.js';
+import { fromRow } from './presence-state.mapper.js';
+import { PresenceWriter, type Publication } from './presence-writer.js';
 import { TimerWheel } from './timer-wheel.js';
 import { TrackedPresence } from './tracked-presence.js';
 
@@ -43,39 +41,42 @@ function earliest(a: number | null, b: number | null): number | null {
 
 const NEVER_SEEN: PresenceView = Object.freeze({ presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null });
 
-interface Publication {
-  userId: string;
-  view: PresenceView;
-  previous: PresenceView | null;
-}
+/**
+ * Inputs a client is told were taken (manual presence, appear-offline, status text, a device's
+ * explicit report): the user's row is committed before the answer.
+ */
+const ACKNOWLEDGED_INPUTS: ReadonlySet<string> = new Set([...BY_HAND_INPUTS, 'device-report']);
 
 /**
  * The presence engine's shell around the pure core: it keeps every tracked user's inputs in
  * memory, wakes users when their presence will change by itself (one timer wheel swept each
- * tick), publishes changes as m.presence / m.status state events in the owner's profile room,
- * and writes inputs back to the database once per tick. This process owns the presence timers;
- * in a multi-process deployment exactly one process would.
+ * tick) and publishes changes as m.presence / m.status state events in the owner's profile room.
+ *
+ * A 200 means it survives a crash: an acknowledged input's row is committed before the answer,
+ * in the same transaction as the events it publishes (PresenceWriter), and any publication
+ * carries its user's row, so the stored inputs are never older than the profile room and a
+ * restart re-evaluating them publishes nothing older. Device liveness alone (syncs, activity,
+ * which the client repeats anyway) is written once per tick, and at each request once shutdown
+ * has begun. This process owns the presence timers; in a multi-process deployment exactly one
+ * process would.
  */
 @Injectable()
 export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(PresenceService.name);
   private readonly users = new Map<string, TrackedPresence>();
-  private readonly dirty = new Set<TrackedPresence>();
   private readonly policy: PresencePolicy;
   private readonly settings: PresenceSettings;
   private wheel!: TimerWheel<TrackedPresence>;
   private ticker?: NodeJS.Timeout;
   private ticking: Promise<void> | null = null;
   private stopOnActivity?: () => void;
-  /** Publications waiting for the next write, and that write once it is asked for. */
-  private queued: Array<{ publication: Publication; roomId: string }> = [];
-  private nextWrite: Promise<void> | null = null;
+  /** Set at shutdown: requests still being served write their inputs at once, as no tick follows. */
+  private closing = false;
 
   constructor(
     @InjectRepository(PresenceStateEntity) private readonly rows: Repository<PresenceStateEntity>,
     private readonly store: EventStore,
-    private readonly writer: DatabaseWriter,
-    private readonly sql: SqlStatements,
+    private readonly writer: PresenceWriter,
     private readonly profileRooms: ProfileRoomService,
     private readonly bus: DomainEventBus,
     private readonly clock: Clock,
@@ -126,7 +127,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
           ...tracked.inputs,
           devices: tracked.inputs.devices.map((device) => ((device.syncing ?? 0) > 0 ? { ...device, syncing: 0, lastSeenTs: now } : device)),
         };
-        this.dirty.add(tracked);
+        this.writer.markChanged(tracked);
       }
       this.users.set(row.userId, tracked);
       const evaluation = this.evaluate(tracked, now);
@@ -144,10 +145,11 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.closing = true;
     clearInterval(this.ticker);
     this.stopOnActivity?.();
     await this.ticking;
-    await this.flush();
+    await this.writer.write([], this.writer.pending);
   }
 
   /** Applies client inputs through the policy, publishing at once if presence changed. */
@@ -157,9 +159,12 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     const tracked = this.track(userId);
     const before = this.evaluate(tracked, now).forOthers;
     for (const input of inputs) tracked.inputs = this.policy.apply(tracked.inputs, input, now, this.settings);
-    this.dirty.add(tracked);
+    this.writer.markChanged(tracked);
     const publication = this.reconcile(tracked, now, { byHand: inputs.some((input) => BY_HAND_INPUTS.has(input.kind)), before });
-    if (publication) await this.publish([publication]);
+    // Durable before acknowledgement (see the class comment); liveness alone waits for the tick.
+    if (publication || this.closing || inputs.some((input) => ACKNOWLEDGED_INPUTS.has(input.kind))) {
+      await this.writer.write(publication ? [publication] : [], [tracked]);
+    }
   }
 
   /** The user's presence as `viewerId` sees it: the truth for themselves, the published view for others. */
@@ -186,8 +191,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
           const publication = this.reconcile(tracked, now, { byHand: false, before: null });
           if (publication) publications.push(publication);
         }
-        if (publications.length > 0) await this.publish(publications);
-        await this.flush();
+        // One transaction: the publications, and every row behind its inputs.
+        await this.writer.write(publications, this.writer.pending);
       } catch (error) {
         this.logger.error('presence tick failed', error instanceof Error ? error.stack : String(error));
       } finally {
@@ -263,56 +268,5 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     tracked.publishedAt = now;
     tracked.pending = null;
     return { userId: tracked.userId, view: evaluation.forOthers, previous };
-  }
-
-  /**
-   * Writes the changes. Changes made before a write starts join it, so under load many users'
-   * changes share one transaction (one commit). The users' input rows follow at the next flush.
-   */
-  private async publish(publications: Publication[]): Promise<void> {
-    const rooms = await Promise.all(publications.map(({ userId }) => this.profileRooms.ensureProfileRoom(userId)));
-    publications.forEach((publication, index) => this.queued.push({ publication, roomId: rooms[index] }));
-    if (!this.nextWrite) {
-      // Started once the requests read in this turn of the event loop have queued theirs too.
-      const write = new Promise((resolve) => setImmediate(resolve)).then(() => this.store.write((tx) => this.writeQueued(tx)));
-      // A write that fails before taking its batch must not hold back the publications after it.
-      write.catch(() => {
-        if (this.nextWrite === write) this.nextWrite = null;
-      });
-      this.nextWrite = write;
-    }
-    await this.nextWrite;
-  }
-
-  private async writeQueued(tx: RoomWriteTransaction): Promise<void> {
-    const batch = this.queued;
-    this.queued = [];
-    this.nextWrite = null;
-    for (const { publication, roomId } of batch) await this.writePublication(tx, roomId, publication);
-  }
-
-  private async writePublication(tx: RoomWriteTransaction, roomId: string, { userId, view, previous }: Publication): Promise<void> {
-    for (const kind of publicationEvents(previous, view)) {
-      const content = kind === 'presence' ? presenceEventContent(view, this.ids) : statusEventContent(view.statusMsg);
-      await tx.append({ roomId, type: this.ids.write(kind), stateKey: '', sender: userId, content });
-    }
-  }
-
-  /** Writes the inputs that changed since the last flush, in one transaction. */
-  private async flush(): Promise<void> {
-    if (this.dirty.size === 0) return;
-    const written = [...this.dirty];
-    this.dirty.clear();
-    // The values are taken now: inputs that change during the write make the user dirty again.
-    const rows = written.map(upsertValues);
-    try {
-      // Prepared SQL on the shared connection runs inside the writer's transaction.
-      await this.writer.transaction(async () => {
-        for (const values of rows) this.sql.run(UPSERT_PRESENCE_STATE, ...values);
-      });
-    } catch (error) {
-      for (const tracked of written) this.dirty.add(tracked);
-      throw error;
-    }
   }
 }
