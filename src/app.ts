@@ -38,7 +38,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const fastify = adapter.getInstance();
   const routes = new RouteRegistry();
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
-  registerJsonBodyParser(fastify);
+  registerJsonBodyParser(fastify, config.JSON_MAX_DEPTH);
   registerCors(fastify);
   registerReplyBatching(fastify);
   const filter = new MatrixExceptionFilter(routes, { [GRAPHQL_PATH]: renderGraphqlHttpError });
