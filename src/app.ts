@@ -16,6 +16,15 @@ import { GRAPHQL_PATH } from './graphql/graphql-ws.server.js';
 /** Requests beyond this are refused before parsing; events have their own 64 KiB limit. */
 const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
+/** The route table of each application built here, for tools that walk every endpoint. */
+const routeTables = new WeakMap<NestFastifyApplication, RouteRegistry>();
+
+export function routeRegistryOf(app: NestFastifyApplication): RouteRegistry {
+  const routes = routeTables.get(app);
+  if (!routes) throw new Error('not an application made by createApp');
+  return routes;
+}
+
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 /**
@@ -55,5 +64,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   app.useGlobalPipes(new MatrixValidationPipe());
   app.enableShutdownHooks();
   await app.init();
+  routeTables.set(app, routes);
   return app;
 }
