@@ -10,6 +10,7 @@ import { registerReplyBatching } from './common/http/reply-batching.js';
 import { RouteRegistry } from './common/http/route-registry.js';
 import type { AppConfig } from './config/app-config.js';
 import { registerGraphqlAuth, registerGraphqlErrorPathFix } from './graphql/graphql-auth.hook.js';
+import { registerGraphqlNestingLimit } from './graphql/graphql-nesting.hook.js';
 import { renderGraphqlHttpError } from './graphql/graphql-errors.js';
 import { GRAPHQL_PATH } from './graphql/graphql-ws.server.js';
 
@@ -60,6 +61,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   registerGraphqlAuth(fastify, app.get(SessionsService));
   registerGraphqlErrorPathFix(fastify);
+  registerGraphqlNestingLimit(fastify, config.JSON_MAX_DEPTH);
   app.useGlobalFilters(filter);
   app.useGlobalPipes(new MatrixValidationPipe());
   app.enableShutdownHooks();

@@ -141,7 +141,9 @@ export function queryString(pairs: Array<[string, string]>): string {
 export function shortReport<T>(details: fc.RunDetails<T>): void {
   if (!details.failed) return;
   const report = fc.defaultReportMessage(details) ?? 'property failed';
-  throw new Error(report.length > 6000 ? `${report.slice(0, 6000)} … (${report.length} characters)` : report);
+  const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+  const short = (text: string, limit: number) => (text.length > limit ? `${text.slice(0, limit)} … (${text.length} characters)` : text);
+  throw new Error(`${short(report, 6000)}\nCause: ${short(cause, 4000)}`);
 }
 
 export function isMatrixError(body: unknown): boolean {
