@@ -155,6 +155,39 @@ describe('bad input', () => {
   });
 });
 
+describe('names that are also properties of every JavaScript object', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+
+  afterAll(() => server.close());
+
+  it('are not profile fields until set', async () => {
+    const alice = await TestClient.register(server.baseUrl);
+    const profile = `/profile/${encodeURIComponent(alice.userId)}`;
+    for (const field of ['constructor', 'toString', 'hasOwnProperty']) {
+      expect({ field, ...outcomeOf(await alice.request('GET', `${profile}/${field}`)) }).toEqual({ field, status: 404, errcode: 'M_NOT_FOUND' });
+      expect({ field, ...outcomeOf(await alice.request('PUT', `${profile}/${field}`, {})) }).toEqual({ field, status: 400, errcode: 'M_BAD_JSON' });
+    }
+  });
+
+  it('are event types like any other to the power levels', async () => {
+    const [alice, bob] = [await TestClient.register(server.baseUrl), await TestClient.register(server.baseUrl)];
+    const roomId = await alice.createRoom({ preset: 'public_chat' });
+    await bob.join(roomId);
+    for (const type of ['constructor', 'toString', 'm.room.topic']) {
+      const response = await bob.request('PUT', `/rooms/${encodeURIComponent(roomId)}/state/${type}`, { x: 1 });
+      expect({ type, ...outcomeOf(response) }).toEqual({ type, status: 403, errcode: 'M_FORBIDDEN' });
+    }
+  });
+});
+
+function outcomeOf(response: { status: number; body: Record<string, any> }) {
+  return { status: response.status, errcode: response.body.errcode };
+}
+
 describe('filters already bad in the database', () => {
   it('are read leniently by /sync after a restart, not fatally', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'presence-rooms-bad-filter-'));

@@ -82,7 +82,6 @@ function checkSize(value: unknown, bounds: FilterBounds): void {
  */
 export function parseSyncFilter(value: unknown, bounds: FilterBounds): SyncFilter {
   if (!isObject(value)) fail('the filter', 'a JSON object');
-  checkSize(value, bounds);
   checkStringList(value.event_fields, 'event_fields', bounds);
   if (value.event_format !== undefined && value.event_format !== 'client' && value.event_format !== 'federation') {
     fail('event_format', '"client" or "federation"');
@@ -96,6 +95,8 @@ export function parseSyncFilter(value: unknown, bounds: FilterBounds): SyncFilte
     checkBoolean(room.include_leave, 'room.include_leave');
     for (const key of ROOM_SECTIONS) checkEventFilter(room[key], `room.${key}`, true, bounds);
   }
+  // Last, so that a list too long is reported as that rather than as the size it makes.
+  checkSize(value, bounds);
   return usableSyncFilter(value);
 }
 
@@ -103,8 +104,8 @@ export function parseSyncFilter(value: unknown, bounds: FilterBounds): SyncFilte
 export function parseRoomEventFilter(value: unknown, bounds: FilterBounds): RoomEventFilter {
   checkObject(value, 'filter');
   if (value === undefined) return {};
-  checkSize(value, bounds);
   checkEventFilter(value, 'filter', true, bounds);
+  checkSize(value, bounds);
   return usableEventFilter(value, true) ?? {};
 }
 
