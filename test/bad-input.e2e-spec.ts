@@ -173,6 +173,16 @@ describe('names that are also properties of every JavaScript object', () => {
     }
   });
 
+  it('are profile fields like any other once set, touching no member event', async () => {
+    const alice = await TestClient.register(server.baseUrl);
+    const roomId = await alice.createRoom({ preset: 'public_chat' });
+    const user = encodeURIComponent(alice.userId);
+    await alice.ok('PUT', `/profile/${user}/constructor`, { constructor: 'a value' });
+    expect(await alice.ok('GET', `/profile/${user}/constructor`)).toEqual({ constructor: 'a value' });
+    const member = await alice.ok('GET', `/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${user}`);
+    expect(Object.keys(member).sort()).toEqual(['displayname', 'membership']);
+  });
+
   it('are event types like any other to the power levels', async () => {
     const [alice, bob] = [await TestClient.register(server.baseUrl), await TestClient.register(server.baseUrl)];
     const roomId = await alice.createRoom({ preset: 'public_chat' });
