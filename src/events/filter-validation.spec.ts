@@ -62,7 +62,7 @@ describe('filter validation', () => {
 
   it('parses inline filter text, refusing what is not JSON or nested too deeply', () => {
     expect(parseFilterText('{"room":{}}', BOUNDS)).toEqual({ room: {} });
-    expect(errorOf(() => parseFilterText('{"room":', BOUNDS)).errcode).toBe('M_NOT_JSON');
+    expect(errorOf(() => parseFilterText('{"room":', BOUNDS)).errcode).toBe('M_INVALID_PARAM');
     expect(errorOf(() => parseFilterText(`${'['.repeat(20)}${']'.repeat(20)}`, BOUNDS)).errcode).toBe('M_INVALID_PARAM');
   });
 

@@ -71,7 +71,7 @@ function checkEventFilter(value: unknown, path: string, roomLevel: boolean, boun
 
 function checkSize(value: unknown, bounds: FilterBounds): void {
   if (Buffer.byteLength(JSON.stringify(value)) > bounds.maxBytes) {
-    throw new MatrixError(400, 'M_INVALID_PARAM', `Invalid filter: it must be at most ${bounds.maxBytes} bytes as JSON`);
+    throw MatrixError.invalidParam(`Invalid filter: it must be at most ${bounds.maxBytes} bytes as JSON`);
   }
 }
 
@@ -118,7 +118,8 @@ export function parseFilterText(text: string, bounds: FilterBounds): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new MatrixError(400, 'M_NOT_JSON', 'filter is not valid JSON');
+    // A query parameter rather than a body: its value is invalid, the request is not "not JSON".
+    throw MatrixError.invalidParam('filter is not valid JSON');
   }
 }
 
