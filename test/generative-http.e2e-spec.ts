@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { routeRegistryOf } from '../src/app.js';
 import { TestClient } from './support/client.js';
-import { bodyText, isMatrixError, pathSegment, queryPairs, queryString, shortReport } from './support/hostile-inputs.js';
+import { bodyText, extraHeaders, isMatrixError, pathSegment, queryPairs, queryString, shortReport } from './support/hostile-inputs.js';
 import { storeOwnedData, type OwnedData } from './support/owned-data.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
@@ -74,7 +74,8 @@ describe('every route, with generated input', () => {
         params: fc.array(pathSegment(known), { minLength: 8, maxLength: 8 }),
         query: queryPairs,
         body: bodyText(validBodies(url, fuzzer)),
-        auth: fc.constantFrom('valid', 'valid', 'none', 'unknown', 'malformed'),
+        auth: fc.constantFrom('valid', 'valid', 'query', 'none', 'unknown', 'malformed'),
+        headers: extraHeaders,
         contentType: fc.constantFrom(undefined, 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'multipart/form-data'),
       }),
     );
@@ -83,8 +84,9 @@ describe('every route, with generated input', () => {
     await fc.assert(
       fc.asyncProperty(request, async (input) => {
         let index = 0;
-        const path = input.url.replace(/:[A-Za-z]+/g, () => input.params[index++]) + queryString(input.query);
-        const headers: Record<string, string> = {};
+        const token: Array<[string, string]> = input.auth === 'query' ? [['access_token', fuzzer.accessToken]] : [];
+        const path = input.url.replace(/:[A-Za-z]+/g, () => input.params[index++]) + queryString([...input.query, ...token]);
+        const headers: Record<string, string> = { ...input.headers };
         if (input.auth === 'valid') headers.Authorization = `Bearer ${fuzzer.accessToken}`;
         if (input.auth === 'unknown') headers.Authorization = 'Bearer not-a-token';
         if (input.auth === 'malformed') headers.Authorization = 'Basic dXNlcjpwYXNz';

@@ -136,6 +136,19 @@ export function queryString(pairs: Array<[string, string]>): string {
   return `?${pairs.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join('&')}`;
 }
 
+const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 60 });
+
+/** Headers besides the token: a user agent (recorded by the legacy-usage report), Accept, and one made up. */
+export const extraHeaders: fc.Arbitrary<Record<string, string>> = fc.record(
+  {
+    'User-Agent': fc.oneof(printable, fc.constant('x'.repeat(4000))),
+    Accept: fc.constantFrom('*/*', 'application/json', 'text/html', '', 'application/graphql-response+json'),
+    'X-Fuzz': printable,
+    'Accept-Encoding': fc.constantFrom('gzip', 'identity', 'br, deflate', 'nonsense'),
+  },
+  { requiredKeys: [] },
+);
+
 /** Whether a response body is a Matrix error: `{errcode: string, error: string}`. */
 /** fast-check's report of a failure, cut short: a counterexample may hold a body of 200 KB. */
 export function shortReport<T>(details: fc.RunDetails<T>): void {
