@@ -112,6 +112,13 @@ describe('bad input', () => {
       expect(outcome(await alice.request('GET', path))).toEqual(invalidParam);
     });
 
+    it('a /messages parameter of the wrong form is an invalid parameter, not bad JSON', async () => {
+      const room = encodeURIComponent(roomId);
+      for (const query of ['dir=b&limit=1e308', 'dir=b&limit=x', 'dir=sideways']) {
+        expect({ query, ...outcome(await alice.request('GET', `/rooms/${room}/messages?${query}`)) }).toEqual({ query, ...invalidParam });
+      }
+    });
+
     it('a repeated /messages or state parameter is refused too', async () => {
       const room = encodeURIComponent(roomId);
       expect(outcome(await alice.request('GET', `/rooms/${room}/messages?dir=b&dir=f`))).toEqual(invalidParam);

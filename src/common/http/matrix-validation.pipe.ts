@@ -34,14 +34,17 @@ function firstLeaf(error: ValidationError, path: string): { error: ValidationErr
   return { error, path: here };
 }
 
-/** Turns the first class-validator failure into the Matrix error a client expects. */
-export function toMatrixValidationError(errors: ValidationError[]): MatrixError {
+/**
+ * Turns the first class-validator failure into the Matrix error a client expects. In a query
+ * string every value is text, so a wrong one is an invalid parameter rather than bad JSON.
+ */
+export function toMatrixValidationError(errors: ValidationError[], source: 'body' | 'query' = 'body'): MatrixError {
   const { error, path } = firstLeaf(errors[0], '');
   // A value of the wrong type fails its range checks too; the wrong type is what to report.
   const failed = Object.entries(error.constraints ?? { invalid: 'is invalid' });
   const [constraint, message] = failed.find(([name]) => SHAPE_CONSTRAINTS.has(name)) ?? failed[0];
   const custom = error.contexts?.[constraint]?.errcode as MatrixErrcode | undefined;
-  const errcode: MatrixErrcode = custom ?? (SHAPE_CONSTRAINTS.has(constraint) ? 'M_BAD_JSON' : 'M_INVALID_PARAM');
+  const errcode: MatrixErrcode = custom ?? (source === 'body' && SHAPE_CONSTRAINTS.has(constraint) ? 'M_BAD_JSON' : 'M_INVALID_PARAM');
   const text = constraint === 'whitelistValidation' ? `Unknown key '${path}'` : message.replace(error.property, path);
   return new MatrixError(400, errcode, text);
 }
@@ -82,12 +85,12 @@ export class MatrixValidationPipe implements PipeTransform {
       }
       const query = (value ?? {}) as Record<string, unknown>;
       for (const [name, one] of Object.entries(query)) refuseRepeated(name, one);
-      return this.validate(query, metadata.metatype);
+      return this.validate(query, metadata.metatype, 'query');
     }
     return value;
   }
 
-  private validate(plain: object, metatype: ArgumentMetadata['metatype']): unknown {
+  private validate(plain: object, metatype: ArgumentMetadata['metatype'], source: 'body' | 'query' = 'body'): unknown {
     if (!metatype || [Object, String, Number, Boolean, Array].includes(metatype as never)) return plain;
     let known = this.classes.get(metatype);
     if (!known) {
@@ -101,7 +104,7 @@ export class MatrixValidationPipe implements PipeTransform {
     // No plan, or the body is refused: class-validator decides, and words the error.
     const instance = plainToInstance(metatype, plain) as object;
     const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: rejectUnknownKeys, forbidUnknownValues: false });
-    if (errors.length > 0) throw toMatrixValidationError(errors);
+    if (errors.length > 0) throw toMatrixValidationError(errors, source);
     return instance;
   }
 }
