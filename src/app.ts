@@ -10,11 +10,21 @@ import { registerReplyBatching } from './common/http/reply-batching.js';
 import { RouteRegistry } from './common/http/route-registry.js';
 import type { AppConfig } from './config/app-config.js';
 import { registerGraphqlAuth, registerGraphqlErrorPathFix } from './graphql/graphql-auth.hook.js';
+import { registerGraphqlNestingLimit } from './graphql/graphql-nesting.hook.js';
 import { renderGraphqlHttpError } from './graphql/graphql-errors.js';
 import { GRAPHQL_PATH } from './graphql/graphql-ws.server.js';
 
 /** Requests beyond this are refused before parsing; events have their own 64 KiB limit. */
 const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
+/** The route table of each application built here, for tools that walk every endpoint. */
+const routeTables = new WeakMap<NestFastifyApplication, RouteRegistry>();
+
+export function routeRegistryOf(app: NestFastifyApplication): RouteRegistry {
+  const routes = routeTables.get(app);
+  if (!routes) throw new Error('not an application made by createApp');
+  return routes;
+}
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -38,7 +48,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const fastify = adapter.getInstance();
   const routes = new RouteRegistry();
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
-  registerJsonBodyParser(fastify);
+  registerJsonBodyParser(fastify, config.JSON_MAX_DEPTH);
   registerCors(fastify);
   registerReplyBatching(fastify);
   const filter = new MatrixExceptionFilter(routes, { [GRAPHQL_PATH]: renderGraphqlHttpError });
@@ -51,9 +61,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   registerGraphqlAuth(fastify, app.get(SessionsService));
   registerGraphqlErrorPathFix(fastify);
+  registerGraphqlNestingLimit(fastify, config.JSON_MAX_DEPTH);
   app.useGlobalFilters(filter);
   app.useGlobalPipes(new MatrixValidationPipe());
   app.enableShutdownHooks();
   await app.init();
+  routeTables.set(app, routes);
   return app;
 }

@@ -226,6 +226,25 @@ export class AppConfig {
   @IsIn(['true', 'false'])
   GRAPHQL_IDE?: 'true' | 'false';
 
+  /** How deep objects and arrays may nest in a request body (or an inline filter) before it is refused. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(1000)
+  JSON_MAX_DEPTH = 64;
+
+  /** The largest a sync filter may be, as JSON (stored or inline). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(256)
+  FILTER_MAX_BYTES = 65_536;
+
+  /** The most items a list in a filter (rooms, senders, types, event_fields, ...) may hold. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  FILTER_MAX_LIST_LENGTH = 1000;
+
   @Transform(toInt)
   @IsInt()
   @Min(2)

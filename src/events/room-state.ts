@@ -21,9 +21,17 @@ function asNumber(value: unknown, fallback: number): number {
   return fallback;
 }
 
+/**
+ * A map without a prototype, so that looking up an event type such as `constructor` or
+ * `toString` finds no level (and falls back to the default) rather than an inherited function.
+ */
+function levelMap(): Record<string, number> {
+  return Object.create(null) as Record<string, number>;
+}
+
 function asLevelMap(value: unknown): Record<string, number> {
-  if (typeof value !== 'object' || value === null) return {};
-  const result: Record<string, number> = {};
+  const result = levelMap();
+  if (typeof value !== 'object' || value === null) return result;
   for (const [name, level] of Object.entries(value)) {
     const parsed = asNumber(level, Number.NaN);
     if (!Number.isNaN(parsed)) result[name] = parsed;
@@ -36,9 +44,9 @@ export function parsePowerLevels(content: Record<string, unknown> | undefined, c
   if (!content) {
     // No power levels event yet: the creator holds 100, everyone else 0 (spec auth rules).
     return {
-      users: creator ? { [creator]: 100 } : {},
+      users: Object.assign(levelMap(), creator ? { [creator]: 100 } : {}),
       users_default: 0,
-      events: {},
+      events: levelMap(),
       events_default: 0,
       state_default: 0,
       ban: 50,

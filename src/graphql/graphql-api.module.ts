@@ -13,7 +13,7 @@ import { ProfilesModule } from '../profiles/profiles.module.js';
 import { formatGraphQLError } from './graphql-errors.js';
 import { GraphqlContextFactory } from './graphql-context.js';
 import { GraphqlWsServer, GRAPHQL_PATH } from './graphql-ws.server.js';
-import { assertComplexity, depthLimit } from './limits.js';
+import { assertComplexity, depthLimit, noSubscriptions } from './limits.js';
 import { LiveEventsBridge } from './live-events.bridge.js';
 import { LiveSubscriptions } from './live-subscriptions.service.js';
 import { PresenceFanout } from './presence-fanout.service.js';
@@ -53,7 +53,8 @@ class GraphqlContextModule {}
         errorHandler: false,
         context: (request: FastifyRequest) => contexts.create((request as FastifyRequest & { requester?: Requester }).requester),
         // Depth is checked with the parse (and cached with it); complexity needs the variables.
-        validationRules: [depthLimit(config.GRAPHQL_MAX_DEPTH)],
+        // Subscriptions go over the WebSocket: run over HTTP, they would fail inside execution.
+        validationRules: [depthLimit(config.GRAPHQL_MAX_DEPTH), noSubscriptions],
         hooks: {
           preExecution: (schema, document, _context, variables) => {
             assertComplexity(schema, document, variables as Record<string, unknown> | undefined, config.GRAPHQL_MAX_COMPLEXITY);

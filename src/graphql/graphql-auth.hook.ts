@@ -1,4 +1,11 @@
-import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler, onSendAsyncHookHandler, RouteOptions } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+  onSendAsyncHookHandler,
+  preValidationAsyncHookHandler,
+  RouteOptions,
+} from 'fastify';
 import { extractAccessToken } from '../auth/access-token.js';
 import type { Requester } from '../auth/requester.js';
 import type { SessionsService } from '../auth/sessions.service.js';
@@ -8,11 +15,15 @@ import { GRAPHQL_PATH } from './graphql-ws.server.js';
  * Adds hooks to the GraphQL HTTP routes only (GET and POST), as Mercurius registers them: every
  * other request goes by without them. Call before the application is initialised.
  */
-function onGraphqlRoutes(fastify: FastifyInstance, hooks: { onRequest?: onRequestAsyncHookHandler; onSend?: onSendAsyncHookHandler }): void {
+export function onGraphqlRoutes(
+  fastify: FastifyInstance,
+  hooks: { onRequest?: onRequestAsyncHookHandler; preValidation?: preValidationAsyncHookHandler; onSend?: onSendAsyncHookHandler },
+): void {
   fastify.addHook('onRoute', (route: RouteOptions) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (route.url !== GRAPHQL_PATH || !methods.some((method) => method === 'GET' || method === 'POST')) return;
     if (hooks.onRequest) route.onRequest = [...toArray(route.onRequest), hooks.onRequest];
+    if (hooks.preValidation) route.preValidation = [...toArray(route.preValidation), hooks.preValidation];
     if (hooks.onSend) route.onSend = [...toArray(route.onSend), hooks.onSend];
   });
 }

@@ -1,6 +1,7 @@
-import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 
-function literal(node: ValueNode): unknown {
+/** A literal's value; a variable inside one (`{a: $x}`) takes the variable's value, absent when unset. */
+function literal(node: ValueNode, variables?: Record<string, unknown> | null): unknown {
   switch (node.kind) {
     case Kind.STRING:
     case Kind.BOOLEAN:
@@ -9,13 +10,15 @@ function literal(node: ValueNode): unknown {
     case Kind.FLOAT:
       return Number(node.value);
     case Kind.OBJECT:
-      return Object.fromEntries(node.fields.map((field) => [field.name.value, literal(field.value)]));
+      return Object.fromEntries(node.fields.map((field) => [field.name.value, literal(field.value, variables)]));
     case Kind.LIST:
-      return node.values.map(literal);
+      return node.values.map((value) => literal(value, variables));
     case Kind.NULL:
       return null;
+    case Kind.VARIABLE:
+      return variables?.[node.name.value];
     default:
-      throw new TypeError(`JSON cannot represent ${node.kind}`);
+      throw new GraphQLError(`JSON cannot represent ${node.kind}`, { nodes: [node] });
   }
 }
 

@@ -1,6 +1,7 @@
 import {
   GraphQLError,
   Kind,
+  OperationTypeNode,
   type ASTVisitor,
   type FragmentDefinitionNode,
   type SelectionSetNode,
@@ -49,6 +50,19 @@ export function depthLimit(maxDepth: number): ValidationRule {
     };
   };
 }
+
+/** GraphQL over HTTP answers queries and mutations; a subscription needs the WebSocket. */
+export const noSubscriptions: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (node.operation !== OperationTypeNode.SUBSCRIPTION) return;
+    context.reportError(
+      new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, not over HTTP', {
+        nodes: [node],
+        extensions: { code: 'BAD_REQUEST' },
+      }),
+    );
+  },
+});
 
 /** Refuses operations whose estimated cost is over `maximum` (fields cost 1; lists declare theirs). */
 export function complexityLimit(maximum: number, variables: Record<string, unknown> = {}): ValidationRule {

@@ -152,7 +152,7 @@ export class ProfileRoomService {
     await this.store.write(async (tx) => {
       const content = value === null ? {} : { value };
       await tx.append({ roomId, type: this.ids.write('profileField'), stateKey: field, sender: userId, content });
-      const memberKey = MEMBER_EVENT_FIELDS[field];
+      const memberKey = Object.hasOwn(MEMBER_EVENT_FIELDS, field) ? MEMBER_EVENT_FIELDS[field] : undefined;
       if (!memberKey) return;
       for (const { roomId: memberRoom } of joined) {
         const state = await tx.state(memberRoom);

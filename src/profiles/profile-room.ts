@@ -71,9 +71,8 @@ export function profileFieldsOf(state: RoomState, ids: MscIdentifiers): Record<s
       newest.set(event.stateKey, { ordering: event.streamOrdering, value: event.content.value });
     }
   }
-  const fields: Record<string, unknown> = {};
-  for (const [field, { value }] of newest) if (value !== undefined && value !== null) fields[field] = value;
-  return fields;
+  // fromEntries defines each key as an own property: a field named `__proto__` stays a field.
+  return Object.fromEntries([...newest].filter(([, { value }]) => value !== undefined && value !== null).map(([field, { value }]) => [field, value]));
 }
 
 export function profileVisibilityOf(state: RoomState, ids: MscIdentifiers): ProfileVisibility | undefined {

@@ -24,13 +24,14 @@ export class ProfileService {
 
   async getField(userId: string, field: string): Promise<Record<string, unknown>> {
     const profile = await this.getProfile(userId);
-    if (profile[field] === undefined) throw MatrixError.notFound(`Profile field ${field} is not set`);
+    // Own keys only: `constructor` or `toString` are names a client may ask for, not fields.
+    if (!Object.hasOwn(profile, field) || profile[field] === undefined) throw MatrixError.notFound(`Profile field ${field} is not set`);
     return { [field]: profile[field] };
   }
 
   async setField(requester: Requester, userId: string, field: string, body: Record<string, unknown>): Promise<void> {
     await this.requireOwnProfile(requester, userId, field);
-    if (!(field in body)) throw MatrixError.badJson(`Body must contain the key ${JSON.stringify(field)}`);
+    if (!Object.hasOwn(body, field)) throw MatrixError.badJson(`Body must contain the key ${JSON.stringify(field)}`);
     const value = body[field];
     if (field === 'displayname') {
       if (typeof value !== 'string') throw MatrixError.badJson('displayname must be a string');

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Requester } from '../auth/requester.js';
 import { Clock } from '../common/clock.js';
-import { MatrixError } from '../common/matrix-error.js';
 import { toClientEvent, type ClientEvent } from '../events/client-event.js';
-import { eventMatches, parseRoomEventFilter } from '../events/event-filter.js';
+import { AppConfig } from '../config/app-config.js';
+import { eventMatches } from '../events/event-filter.js';
+import { filterBoundsOf, parseFilterText, parseRoomEventFilter, type FilterBounds } from '../events/filter-validation.js';
 import { EventStore } from '../events/event-store.service.js';
 import { StreamToken } from '../events/stream-token.js';
 import type { MessagesQueryDto } from './dto/messages-query.dto.js';
@@ -12,11 +13,16 @@ import { RoomsService } from './rooms.service.js';
 /** Paginating a room's timeline (GET /rooms/{roomId}/messages). */
 @Injectable()
 export class RoomHistoryService {
+  private readonly filterBounds: FilterBounds;
+
   constructor(
     private readonly store: EventStore,
     private readonly rooms: RoomsService,
     private readonly clock: Clock,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.filterBounds = filterBoundsOf(config);
+  }
 
   async messages(
     requester: Requester,
@@ -24,7 +30,7 @@ export class RoomHistoryService {
     query: MessagesQueryDto,
   ): Promise<{ chunk: ClientEvent[]; start: string; end?: string }> {
     await this.rooms.readableState(requester, roomId);
-    const filter = query.filter === undefined ? undefined : parseRoomEventFilter(parseJson(query.filter));
+    const filter = query.filter === undefined ? undefined : parseRoomEventFilter(parseFilterText(query.filter, this.filterBounds), this.filterBounds);
     const limit = Math.min(query.limit ?? filter?.limit ?? 10, 1000);
     const head = this.store.currentPosition();
     const from = query.from === undefined ? (query.dir === 'b' ? head : 0) : StreamToken.parse(query.from).events;
@@ -50,13 +56,5 @@ export class RoomHistoryService {
       result.end = StreamToken.ZERO.withEvents(backwards ? last - 1 : last).toString();
     }
     return result;
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new MatrixError(400, 'M_NOT_JSON', 'filter is not valid JSON');
   }
 }

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { IsBoolean, IsInt, IsOptional, Min } from 'class-validator';
+import { IsBoolean, IsInt, Min } from 'class-validator';
+import { OptionalKey } from '../common/http/optional-key.js';
 import { CurrentRequester } from '../auth/access-token.guard.js';
 import type { Requester } from '../auth/requester.js';
 import { CLIENT_API_PREFIXES } from '../common/http/client-api.js';
@@ -10,7 +11,7 @@ class TypingDto {
   @IsBoolean()
   typing!: boolean;
 
-  @IsOptional()
+  @OptionalKey()
   @IsInt()
   @Min(0)
   timeout?: number;

@@ -1,31 +1,32 @@
-import { IsBoolean, IsObject, IsOptional, IsString } from 'class-validator';
+import { IsBoolean, IsObject, IsString } from 'class-validator';
+import { OptionalKey } from '../../common/http/optional-key.js';
 
 /** POST /login, with the `identifier` object or the older top-level `user`. */
 export class LoginDto {
   @IsString()
   type!: string;
 
-  @IsOptional()
+  @OptionalKey()
   @IsObject()
   identifier?: Record<string, unknown>;
 
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   user?: string;
 
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   password?: string;
 
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   device_id?: string;
 
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   initial_device_display_name?: string;
 
-  @IsOptional()
+  @OptionalKey()
   @IsBoolean()
   refresh_token?: boolean;
 }

@@ -1,32 +1,33 @@
-import { IsBoolean, IsObject, IsOptional, IsString } from 'class-validator';
+import { IsBoolean, IsObject, IsString } from 'class-validator';
+import { OptionalKey } from '../../common/http/optional-key.js';
 
 /** POST /register. */
 export class RegisterDto {
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   username?: string;
 
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   password?: string;
 
-  @IsOptional()
+  @OptionalKey()
   @IsObject()
   auth?: Record<string, unknown>;
 
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   device_id?: string;
 
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   initial_device_display_name?: string;
 
-  @IsOptional()
+  @OptionalKey()
   @IsBoolean()
   inhibit_login?: boolean;
 
-  @IsOptional()
+  @OptionalKey()
   @IsBoolean()
   refresh_token?: boolean;
 }

@@ -34,20 +34,33 @@ function firstLeaf(error: ValidationError, path: string): { error: ValidationErr
   return { error, path: here };
 }
 
-/** Turns the first class-validator failure into the Matrix error a client expects. */
-export function toMatrixValidationError(errors: ValidationError[]): MatrixError {
+/**
+ * Turns the first class-validator failure into the Matrix error a client expects. In a query
+ * string every value is text, so a wrong one is an invalid parameter rather than bad JSON.
+ */
+export function toMatrixValidationError(errors: ValidationError[], source: 'body' | 'query' = 'body'): MatrixError {
   const { error, path } = firstLeaf(errors[0], '');
-  const [constraint, message] = Object.entries(error.constraints ?? { invalid: 'is invalid' })[0];
+  // A value of the wrong type fails its range checks too; the wrong type is what to report.
+  const failed = Object.entries(error.constraints ?? { invalid: 'is invalid' });
+  const [constraint, message] = failed.find(([name]) => SHAPE_CONSTRAINTS.has(name)) ?? failed[0];
   const custom = error.contexts?.[constraint]?.errcode as MatrixErrcode | undefined;
-  const errcode: MatrixErrcode = custom ?? (SHAPE_CONSTRAINTS.has(constraint) ? 'M_BAD_JSON' : 'M_INVALID_PARAM');
+  const errcode: MatrixErrcode = custom ?? (source === 'body' && SHAPE_CONSTRAINTS.has(constraint) ? 'M_BAD_JSON' : 'M_INVALID_PARAM');
   const text = constraint === 'whitelistValidation' ? `Unknown key '${path}'` : message.replace(error.property, path);
   return new MatrixError(400, errcode, text);
 }
 
 /**
+ * Every query parameter this server reads takes one value; a repeated one arrives as an array,
+ * which is refused rather than guessed at.
+ */
+function refuseRepeated(name: string, value: unknown): void {
+  if (Array.isArray(value)) throw MatrixError.invalidParam(`Query parameter '${name}' may be given only once`);
+}
+
+/**
  * Validates request bodies and query strings against their DTO classes and answers with Matrix
  * errors. Bodies must be JSON objects; a body typed as a plain object (event content) is only
- * checked for that.
+ * checked for that. Query parameters must each be given once.
  */
 @Injectable()
 export class MatrixValidationPipe implements PipeTransform {
@@ -60,15 +73,24 @@ export class MatrixValidationPipe implements PipeTransform {
       return isPlainObject(value) ? this.validate(value, metadata.metatype) : value;
     }
     if (metadata.type === 'body') {
-      const body = value ?? {};
+      // No body at all reads as {}; a body of JSON `null` is a body that is not an object.
+      const body = value === undefined ? {} : value;
       if (!isPlainObject(body)) throw MatrixError.badJson('Request body must be a JSON object');
       return this.validate(body, metadata.metatype);
     }
-    if (metadata.type === 'query' && !metadata.data) return this.validate(value ?? {}, metadata.metatype);
+    if (metadata.type === 'query') {
+      if (metadata.data) {
+        refuseRepeated(metadata.data, value);
+        return value;
+      }
+      const query = (value ?? {}) as Record<string, unknown>;
+      for (const [name, one] of Object.entries(query)) refuseRepeated(name, one);
+      return this.validate(query, metadata.metatype, 'query');
+    }
     return value;
   }
 
-  private validate(plain: object, metatype: ArgumentMetadata['metatype']): unknown {
+  private validate(plain: object, metatype: ArgumentMetadata['metatype'], source: 'body' | 'query' = 'body'): unknown {
     if (!metatype || [Object, String, Number, Boolean, Array].includes(metatype as never)) return plain;
     let known = this.classes.get(metatype);
     if (!known) {
@@ -82,7 +104,7 @@ export class MatrixValidationPipe implements PipeTransform {
     // No plan, or the body is refused: class-validator decides, and words the error.
     const instance = plainToInstance(metatype, plain) as object;
     const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: rejectUnknownKeys, forbidUnknownValues: false });
-    if (errors.length > 0) throw toMatrixValidationError(errors);
+    if (errors.length > 0) throw toMatrixValidationError(errors, source);
     return instance;
   }
 }

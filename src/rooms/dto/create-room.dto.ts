@@ -1,11 +1,12 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsObject, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { OptionalKey } from '../../common/http/optional-key.js';
 
 export class InitialStateEventDto {
   @IsString()
   type!: string;
 
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   state_key?: string;
 
@@ -15,51 +16,51 @@ export class InitialStateEventDto {
 
 /** POST /createRoom. */
 export class CreateRoomDto {
-  @IsOptional()
+  @OptionalKey()
   @IsIn(['public', 'private'])
   visibility?: 'public' | 'private';
 
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   @MaxLength(200)
   room_alias_name?: string;
 
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   name?: string;
 
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   topic?: string;
 
-  @IsOptional()
+  @OptionalKey()
   @IsArray()
   @IsString({ each: true })
   invite?: string[];
 
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   room_version?: string;
 
-  @IsOptional()
+  @OptionalKey()
   @IsObject()
   creation_content?: Record<string, unknown>;
 
-  @IsOptional()
+  @OptionalKey()
   @IsArray()
   @ValidateNested({ each: true })
   @Type(() => InitialStateEventDto)
   initial_state?: InitialStateEventDto[];
 
-  @IsOptional()
+  @OptionalKey()
   @IsIn(['private_chat', 'public_chat', 'trusted_private_chat'])
   preset?: 'private_chat' | 'public_chat' | 'trusted_private_chat';
 
-  @IsOptional()
+  @OptionalKey()
   @IsBoolean()
   is_direct?: boolean;
 
-  @IsOptional()
+  @OptionalKey()
   @IsObject()
   power_level_content_override?: Record<string, unknown>;
 }

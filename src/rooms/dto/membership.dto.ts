@@ -1,8 +1,9 @@
-import { IsOptional, IsString } from 'class-validator';
+import { IsString } from 'class-validator';
+import { OptionalKey } from '../../common/http/optional-key.js';
 
 /** POST /rooms/{roomId}/join, /join/{roomIdOrAlias}, /leave. */
 export class MembershipReasonDto {
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   reason?: string;
 }
@@ -12,7 +13,7 @@ export class TargetUserDto {
   @IsString()
   user_id!: string;
 
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   reason?: string;
 }

@@ -1,4 +1,5 @@
-import { IsDefined, IsIn, IsOptional, IsString } from 'class-validator';
+import { IsDefined, IsIn, IsString } from 'class-validator';
+import { OptionalKey } from '../../../common/http/optional-key.js';
 import { MaxUtf8Bytes } from '../../../common/http/max-bytes.js';
 import { RejectUnknownKeys } from '../../../common/http/matrix-validation.pipe.js';
 import { MAX_STATUS_MSG_BYTES } from '../../core/presence-model.js';
@@ -14,7 +15,7 @@ export class SetPresenceDto {
   @IsIn(ACCEPTED_PRESENCE_VALUES, { message: `presence must be one of ${ACCEPTED_PRESENCE_VALUES.join(', ')}` })
   presence!: (typeof ACCEPTED_PRESENCE_VALUES)[number];
 
-  @IsOptional()
+  @OptionalKey()
   @IsString()
   @MaxUtf8Bytes(MAX_STATUS_MSG_BYTES)
   status_msg?: string;
