@@ -11,6 +11,7 @@ import {
   Max,
   Min,
   Validate,
+  type ValidationArguments,
   ValidatorConstraint,
   type ValidatorConstraintInterface,
   validateSync,
@@ -44,6 +45,18 @@ class IsHttpDate implements ValidatorConstraintInterface {
 
   defaultMessage(): string {
     return 'must be a date, e.g. "Sat, 01 Jan 2028 00:00:00 GMT"';
+  }
+}
+
+@ValidatorConstraint({ name: 'isNotAbove' })
+class IsNotAbove implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
+    const other = (args.object as Record<string, unknown>)[args.constraints[0] as string];
+    return typeof value !== 'number' || typeof other !== 'number' || value <= other;
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return `must not exceed ${args.constraints[0]}`;
   }
 }
 
@@ -81,6 +94,32 @@ export class AppConfig {
   @IsInt()
   @Min(100)
   DATABASE_WAL_AUTOCHECKPOINT_PAGES = 10000;
+
+  /**
+   * How long a client may take to send a request's headers, and the whole request (headers and
+   * body), before it is answered 408 and disconnected. They bound receiving the request only:
+   * a long-poll's wait for its answer is not counted, whatever its `timeout`.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Validate(IsNotAbove, ['HTTP_REQUEST_TIMEOUT_MS'])
+  HTTP_HEADERS_TIMEOUT_MS = 30_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  HTTP_REQUEST_TIMEOUT_MS = 60_000;
+
+  /**
+   * How long a keep-alive connection may sit idle between requests before it is closed; longer
+   * than the 60 s a load balancer commonly keeps an idle connection, so that the proxy closes
+   * first and never sends a request on a connection the server is just closing.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
   @IsIn(['open', 'closed'])
   REGISTRATION: 'open' | 'closed' = 'open';
