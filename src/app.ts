@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { SessionsService } from './auth/sessions.service.js';
+import { AppLogger } from './common/app-logger.js';
 import { answerClientError, connectionOptions, Connections } from './common/http/connections.js';
 import { registerCors, registerJsonBodyParser } from './common/http/json-body.js';
 import { MatrixExceptionFilter } from './common/http/matrix-exception.filter.js';
@@ -59,7 +60,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.setErrorHandler((error, request, reply) => filter.handle(error, request, reply));
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.LOG_LEVEL) + 1),
+    logger: new AppLogger({ logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.LOG_LEVEL) + 1) }),
+    // A failed start-up rejects, for main.ts to report (Nest would otherwise abort the process).
+    abortOnError: false,
     // Bodies are parsed by registerJsonBodyParser, whatever their Content-Type.
     bodyParser: false,
   });
