@@ -11,6 +11,7 @@ import { MatrixExceptionFilter } from './common/http/matrix-exception.filter.js'
 import { MatrixValidationPipe } from './common/http/matrix-validation.pipe.js';
 import { registerReplyBatching } from './common/http/reply-batching.js';
 import { RouteRegistry } from './common/http/route-registry.js';
+import { registerShutdown } from './common/http/shutdown.js';
 import { registerUnreadBodyDrain } from './common/http/unread-body.js';
 import type { AppConfig } from './config/app-config.js';
 import { registerGraphqlAuth, registerGraphqlErrorPathFix } from './graphql/graphql-auth.hook.js';
@@ -45,13 +46,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // Requests refused below the routes (undecodable path, malformed HTTP, too slow) get Matrix errors too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => filter.handle(error, request, reply),
     clientErrorHandler: (error, socket) => answerClientError(connections, error, socket),
+    return503OnClosing: false,
   });
   const fastify = adapter.getInstance();
   connections.watch(fastify.server);
-  fastify.addHook('preClose', (done) => {
-    connections.dropAllButAnswering();
-    done();
-  });
+  registerShutdown(fastify, connections);
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   registerJsonBodyParser(fastify);
   registerUnreadBodyDrain(fastify);
