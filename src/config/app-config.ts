@@ -11,12 +11,10 @@ import {
   Max,
   Min,
   Validate,
-  type ValidationArguments,
-  ValidatorConstraint,
-  type ValidatorConstraintInterface,
   validateSync,
 } from 'class-validator';
 import { PRESENCE_POLICIES, type PresencePolicyName } from '../presence/core/policies.js';
+import { IsHttpDate, IsNotAbove } from './config-constraints.js';
 
 /** How the server writes the identifiers the MSCs have not stabilised yet. */
 export type MscIdentifierMode = 'stable' | 'unstable';
@@ -36,29 +34,6 @@ const toList = ({ value }: { value: unknown }) =>
         .map((item) => item.trim())
         .filter((item) => item.length > 0)
     : value;
-
-@ValidatorConstraint({ name: 'isHttpDate' })
-class IsHttpDate implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    return typeof value === 'string' && !Number.isNaN(Date.parse(value));
-  }
-
-  defaultMessage(): string {
-    return 'must be a date, e.g. "Sat, 01 Jan 2028 00:00:00 GMT"';
-  }
-}
-
-@ValidatorConstraint({ name: 'isNotAbove' })
-class IsNotAbove implements ValidatorConstraintInterface {
-  validate(value: unknown, args: ValidationArguments): boolean {
-    const other = (args.object as Record<string, unknown>)[args.constraints[0] as string];
-    return typeof value !== 'number' || typeof other !== 'number' || value <= other;
-  }
-
-  defaultMessage(args: ValidationArguments): string {
-    return `must not exceed ${args.constraints[0]}`;
-  }
-}
 
 /**
  * Every setting of the server, read once from the environment at boot and validated here;
