@@ -56,7 +56,7 @@ describe('the server process', () => {
     const server = start({ LOG_LEVEL: 'log', PRESENCE_POLICY: 'legacy', LEGACY_PRESENCE_PUT: 'deprecated' });
     await server.until(/Serving /);
     const output = server.stdout() + server.stderr();
-    expect(output).not.toMatch(/RouterExplorer|RoutesResolver|InstanceLoader/);
+    expect(output).not.toMatch(/RouterExplorer|RoutesResolver|InstanceLoader|Mapped \{/);
     const summary = lines(output).filter((line) => line.includes('Serving '));
     expect(summary).toEqual([expect.stringMatching(/policy legacy; stable identifiers; legacy presence: GET enabled, PUT deprecated/)]);
     server.child.kill('SIGTERM');

@@ -2,7 +2,7 @@ import { ConsoleLogger } from '@nestjs/common';
 import { StartupError } from './startup-error.js';
 
 /** Nest's start-up chatter: a line per module and per route, which the start-up summary replaces. */
-const QUIET_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+const QUIET_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'GraphQLModule']);
 
 /**
  * Nest's console logger without its per-module and per-route start-up lines, and without its
