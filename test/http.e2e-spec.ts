@@ -151,6 +151,20 @@ describe('the HTTP edge', () => {
       });
     }
 
+    it('gets 413 M_TOO_LARGE, not a reset (Connection: close)', async () => {
+      const connection = await RawConnection.open(server.baseUrl);
+      await connection.writeAll(
+        Buffer.concat([
+          Buffer.from(`POST /_matrix/client/v3/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${oversized.length}\r\n\r\n`),
+          oversized,
+        ]),
+      );
+      const response = await connection.untilClosed();
+      expect(connection.error).toBeUndefined();
+      expect(response?.status).toBe(413);
+      expect(response?.body.errcode).toBe('M_TOO_LARGE');
+    });
+
     it('gets 413 M_TOO_LARGE, not a reset (chunked)', async () => {
       const connection = await RawConnection.open(server.baseUrl);
       const chunk = (data: Buffer) => Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]);

@@ -11,24 +11,41 @@ const MAX_DISCARDED_BYTES = 64 * 1024 * 1024;
 /**
  * Fastify answers a body over the limit at once and closes the connection. Closing a socket
  * with unread data resets it, and a client that writes its whole body before reading (most
- * do) then sees ECONNRESET or EPIPE instead of the 413. So an answer sent before its request
- * is fully received keeps the connection, and the rest of the body is read and discarded.
+ * do) then sees ECONNRESET or EPIPE instead of the 413. So the rest of such a body is read and
+ * discarded: alongside the answer on a connection that can be kept, and before the answer on
+ * one that closes after it (the client asked to close, or speaks HTTP/1.0).
  */
 export function registerUnreadBodyDrain(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (!request.raw.complete) {
-      reply.removeHeader('connection');
-      discardRest(request.raw);
+    if (request.raw.complete) {
+      done(null, payload);
+      return;
     }
+    const drained = discardRest(request.raw);
+    if (closesAfterAnswer(request.raw)) {
+      void drained.then(() => done(null, payload));
+      return;
+    }
+    reply.removeHeader('connection');
     done(null, payload);
   });
 }
 
-function discardRest(request: IncomingMessage): void {
+function closesAfterAnswer(request: IncomingMessage): boolean {
+  const connection = request.headers.connection?.toLowerCase() ?? '';
+  return request.httpVersion === '1.0' ? !connection.includes('keep-alive') : connection.includes('close');
+}
+
+/** Reads the rest of the body into nothing; resolves when it has ended or the connection is gone. */
+function discardRest(request: IncomingMessage): Promise<void> {
   let discarded = 0;
   request.on('data', (chunk: Buffer) => {
     discarded += chunk.length;
     if (discarded > MAX_DISCARDED_BYTES) request.socket.destroy();
   });
   request.resume();
+  return new Promise((resolve) => {
+    request.once('end', resolve);
+    request.once('close', resolve);
+  });
 }
