@@ -36,18 +36,30 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   };
 }
 
-/** Opens the database and runs the migrations; a failure names DATABASE_PATH and the reason. */
+/**
+ * SQLite's failures that are about the file (where it is, its permissions, its contents, the
+ * disk), which the operator can fix; any other failure (a migration's SQL) is a bug.
+ */
+const FILE_PROBLEM = /^SQLITE_(CANTOPEN|NOTADB|CORRUPT|READONLY|PERM|AUTH|IOERR|FULL|BUSY|LOCKED)/;
+
+/** Opens the database and runs the migrations; a failure of the file names DATABASE_PATH. */
 export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  const path = String(options.database);
   try {
     return await new DataSource(options).initialize();
   } catch (error) {
-    throw databaseError(String(options.database), error);
+    const code = (error as { code?: unknown } | undefined)?.code;
+    if (isDirectory(path) || (typeof code === 'string' && FILE_PROBLEM.test(code))) throw databaseError(path, error);
+    throw error;
   }
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 function databaseError(path: string, error: unknown): StartupError {
   // SQLite says only "unable to open database file" of a directory.
-  const isDirectory = statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  const reason = isDirectory ? 'it is a directory, not a database file' : error instanceof Error ? error.message : String(error);
+  const reason = isDirectory(path) ? 'it is a directory, not a database file' : error instanceof Error ? error.message : String(error);
   return new StartupError(`Cannot use the database DATABASE_PATH=${path}: ${reason}`, { cause: error });
 }
