@@ -1,13 +1,18 @@
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { SessionsService } from './auth/sessions.service.js';
+import { AppLogger } from './common/app-logger.js';
+import { answerClientError, connectionOptions, Connections } from './common/http/connections.js';
 import { registerCors, registerJsonBodyParser } from './common/http/json-body.js';
 import { MatrixExceptionFilter } from './common/http/matrix-exception.filter.js';
 import { MatrixValidationPipe } from './common/http/matrix-validation.pipe.js';
 import { registerReplyBatching } from './common/http/reply-batching.js';
 import { RouteRegistry } from './common/http/route-registry.js';
+import { registerShutdown } from './common/http/shutdown.js';
+import { registerUnreadBodyDrain } from './common/http/unread-body.js';
 import type { AppConfig } from './config/app-config.js';
 import { registerGraphqlAuth, registerGraphqlErrorPathFix } from './graphql/graphql-auth.hook.js';
 import { registerGraphqlNestingLimit } from './graphql/graphql-nesting.hook.js';
@@ -41,21 +46,32 @@ class FastifyAdapterWithEarlyErrorHandler extends FastifyAdapter {
 
 /** Builds the whole application, ready to listen: used by main.ts and by the end-to-end tests. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const routes = new RouteRegistry();
+  const filter = new MatrixExceptionFilter(routes, { [GRAPHQL_PATH]: renderGraphqlHttpError });
+  const connections = new Connections();
   const adapter = new FastifyAdapterWithEarlyErrorHandler({
     bodyLimit: MAX_REQUEST_BODY_BYTES,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    ...connectionOptions(config),
+    // Requests refused below the routes (undecodable path, malformed HTTP, too slow) get Matrix errors too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => filter.handle(error, request, reply),
+    clientErrorHandler: (error, socket) => answerClientError(connections, error, socket),
+    return503OnClosing: false,
   });
   const fastify = adapter.getInstance();
-  const routes = new RouteRegistry();
+  connections.watch(fastify.server);
+  registerShutdown(fastify, connections);
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   registerJsonBodyParser(fastify, config.JSON_MAX_DEPTH);
+  registerUnreadBodyDrain(fastify);
   registerCors(fastify);
   registerReplyBatching(fastify);
-  const filter = new MatrixExceptionFilter(routes, { [GRAPHQL_PATH]: renderGraphqlHttpError });
   fastify.setErrorHandler((error, request, reply) => filter.handle(error, request, reply));
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.LOG_LEVEL) + 1),
+    logger: new AppLogger({ logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.LOG_LEVEL) + 1) }),
+    // A failed start-up rejects, for main.ts to report (Nest would otherwise abort the process).
+    abortOnError: false,
     // Bodies are parsed by registerJsonBodyParser, whatever their Content-Type.
     bodyParser: false,
   });

@@ -1,26 +1,40 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
 import { createApp } from './app.js';
-import { ConfigError, loadAppConfig } from './config/app-config.js';
+import { listenError, StartupError } from './common/startup-error.js';
+import { type AppConfig, ConfigError, loadAppConfig } from './config/app-config.js';
+import { startupSummary } from './config/startup-summary.js';
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  let config;
   try {
-    config = loadAppConfig(process.env);
+    const config = loadAppConfig(process.env);
+    const app = await createApp(config);
+    const port = await listen(app, config);
+    new Logger('presence-rooms').log(startupSummary(config, port));
   } catch (error) {
-    if (error instanceof ConfigError) {
+    // What the operator can fix is said in their terms and nothing else; anything else is a bug.
+    if (error instanceof ConfigError || error instanceof StartupError) {
       console.error(error.message);
       process.exit(1);
     }
     throw error;
   }
-  const app = await createApp(config);
-  await app.listen(config.PORT, config.HOST);
-  new Logger('presence-rooms').log(
-    `Serving ${config.SERVER_NAME} on http://${config.HOST}:${config.PORT} (database ${config.DATABASE_PATH})`,
-  );
+}
+
+/** Listens on HOST:PORT; returns the port, which the system chooses when PORT is 0. */
+async function listen(app: NestFastifyApplication, config: AppConfig): Promise<number> {
+  try {
+    // Fastify's own listen: Nest's would also log the failure, which is reported here in one line.
+    const fastify = app.getHttpAdapter().getInstance();
+    await fastify.listen({ port: config.PORT, host: config.HOST });
+    const address = fastify.server.address();
+    return typeof address === 'object' && address !== null ? address.port : config.PORT;
+  } catch (error) {
+    throw listenError(error, config.HOST, config.PORT) ?? error;
+  }
 }
 
 void main();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { TestClient, uniqueName } from './support/client.js';
 import { graphql } from './support/graphql.js';
-import { compileServer, spawnServer, type CompiledServer, type ServerProcess } from './support/server-process.js';
+import { compileServer, spawnCompiledServer, type CompiledServer, type CompiledServerProcess } from './support/compiled-server.js';
 
 const enc = encodeURIComponent;
 const USERS = 12;
@@ -49,7 +49,7 @@ interface Observed {
 describe('presence across kill -9 and SIGTERM', () => {
   let compiled: CompiledServer;
   let dir: string;
-  let server: ServerProcess | null = null;
+  let server: CompiledServerProcess | null = null;
 
   beforeAll(async () => {
     compiled = await compileServer();
@@ -70,7 +70,7 @@ describe('presence across kill -9 and SIGTERM', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = async () => (server = await spawnServer(compiled, join(dir, 'db.sqlite'), ENV));
+  const start = async () => (server = await spawnCompiledServer(compiled, join(dir, 'db.sqlite'), ENV));
 
   it('keeps every acknowledged PUT through kill -9 and restart, also after the timers run', async () => {
     const { users, watcher } = await setUp(await start());
@@ -92,7 +92,7 @@ describe('presence across kill -9 and SIGTERM', () => {
   }, 120_000);
 });
 
-async function setUp(server: ServerProcess): Promise<{ users: User[]; watcher: TestClient }> {
+async function setUp(server: CompiledServerProcess): Promise<{ users: User[]; watcher: TestClient }> {
   const watcher = await TestClient.register(server.baseUrl, uniqueName('watcher'));
   const roomId = await watcher.createRoom({ preset: 'public_chat' });
   const users = await Promise.all(
@@ -110,7 +110,7 @@ async function setUp(server: ServerProcess): Promise<{ users: User[]; watcher: T
  * the server is sent `signal` (and `whileStopping` runs), so it stops with PUTs in flight.
  */
 async function loadThenStop(
-  server: ServerProcess,
+  server: CompiledServerProcess,
   users: User[],
   round: number,
   signal: NodeJS.Signals,
@@ -157,7 +157,7 @@ async function loadThenStop(
  * After a restart every reader agrees with each user's last acknowledged PUT (or the unanswered
  * one), and still does, with no new event, once several timer ticks have passed.
  */
-async function verifyAfterRestart(server: ServerProcess, users: User[], watcher: TestClient): Promise<void> {
+async function verifyAfterRestart(server: CompiledServerProcess, users: User[], watcher: TestClient): Promise<void> {
   const again = users.map((user) => ({ ...user, client: new TestClient(server.baseUrl, user.client.userId, user.client.accessToken, user.client.deviceId) }));
   const viewer = new TestClient(server.baseUrl, watcher.userId, watcher.accessToken, watcher.deviceId);
   const first = await Promise.all(again.map((user) => observe(user, viewer)));
@@ -215,7 +215,7 @@ async function observe(user: User, watcher: TestClient): Promise<Observed | stri
  * A graphql-ws client following every user's presence that stops reading its socket, so the
  * server's sends back up while the load runs and at shutdown.
  */
-async function stalledSubscriber(server: ServerProcess, watcher: TestClient, users: User[]): Promise<WebSocket> {
+async function stalledSubscriber(server: CompiledServerProcess, watcher: TestClient, users: User[]): Promise<WebSocket> {
   const socket = new WebSocket(`${server.baseUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());

@@ -27,6 +27,13 @@ describe(AppConfig.name, () => {
     expect(config.SERVER_NAME).toBe('example.org:8448');
   });
 
+  it('refuses a headers deadline longer than the whole request deadline', () => {
+    expect(() => loadAppConfig({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '1000' })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS="5000": must not exceed HTTP_REQUEST_TIMEOUT_MS/,
+    );
+    expect(loadAppConfig({ HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '1000' }).HTTP_HEADERS_TIMEOUT_MS).toBe(1000);
+  });
+
   it('treats an empty value as unset', () => {
     expect(loadAppConfig({ PORT: '' }).PORT).toBe(8008);
   });

@@ -11,11 +11,10 @@ import {
   Max,
   Min,
   Validate,
-  ValidatorConstraint,
-  type ValidatorConstraintInterface,
   validateSync,
 } from 'class-validator';
 import { PRESENCE_POLICIES, type PresencePolicyName } from '../presence/core/policies.js';
+import { IsHttpDate, IsNotAbove } from './config-constraints.js';
 
 /** How the server writes the identifiers the MSCs have not stabilised yet. */
 export type MscIdentifierMode = 'stable' | 'unstable';
@@ -35,17 +34,6 @@ const toList = ({ value }: { value: unknown }) =>
         .map((item) => item.trim())
         .filter((item) => item.length > 0)
     : value;
-
-@ValidatorConstraint({ name: 'isHttpDate' })
-class IsHttpDate implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    return typeof value === 'string' && !Number.isNaN(Date.parse(value));
-  }
-
-  defaultMessage(): string {
-    return 'must be a date, e.g. "Sat, 01 Jan 2028 00:00:00 GMT"';
-  }
-}
 
 /**
  * Every setting of the server, read once from the environment at boot and validated here;
@@ -81,6 +69,32 @@ export class AppConfig {
   @IsInt()
   @Min(100)
   DATABASE_WAL_AUTOCHECKPOINT_PAGES = 10000;
+
+  /**
+   * How long a client may take to send a request's headers, and the whole request (headers and
+   * body), before it is answered 408 and disconnected. They bound receiving the request only:
+   * a long-poll's wait for its answer is not counted, whatever its `timeout`.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Validate(IsNotAbove, ['HTTP_REQUEST_TIMEOUT_MS'])
+  HTTP_HEADERS_TIMEOUT_MS = 30_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  HTTP_REQUEST_TIMEOUT_MS = 60_000;
+
+  /**
+   * How long a keep-alive connection may sit idle between requests before it is closed; longer
+   * than the 60 s a load balancer commonly keeps an idle connection, so that the proxy closes
+   * first and never sends a request on a connection the server is just closing.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
   @IsIn(['open', 'closed'])
   REGISTRATION: 'open' | 'closed' = 'open';

@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
+import { StartupError } from '../common/startup-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { entities } from './entities.js';
 
@@ -11,7 +12,13 @@ import { entities } from './entities.js';
  * and keeps commits cheap. Schema changes only through migrations, run at boot.
  */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
-  if (config.DATABASE_PATH !== ':memory:') mkdirSync(dirname(config.DATABASE_PATH), { recursive: true });
+  if (config.DATABASE_PATH !== ':memory:') {
+    try {
+      mkdirSync(dirname(config.DATABASE_PATH), { recursive: true });
+    } catch (error) {
+      throw databaseError(config.DATABASE_PATH, error);
+    }
+  }
   return {
     type: 'better-sqlite3',
     database: config.DATABASE_PATH,
@@ -27,4 +34,32 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     synchronize: false,
     logging: ['error'],
   };
+}
+
+/**
+ * SQLite's failures that are about the file (where it is, its permissions, its contents, the
+ * disk), which the operator can fix; any other failure (a migration's SQL) is a bug.
+ */
+const FILE_PROBLEM = /^SQLITE_(CANTOPEN|NOTADB|CORRUPT|READONLY|PERM|AUTH|IOERR|FULL|BUSY|LOCKED)/;
+
+/** Opens the database and runs the migrations; a failure of the file names DATABASE_PATH. */
+export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  const path = String(options.database);
+  try {
+    return await new DataSource(options).initialize();
+  } catch (error) {
+    const code = (error as { code?: unknown } | undefined)?.code;
+    if (isDirectory(path) || (typeof code === 'string' && FILE_PROBLEM.test(code))) throw databaseError(path, error);
+    throw error;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+function databaseError(path: string, error: unknown): StartupError {
+  // SQLite says only "unable to open database file" of a directory.
+  const reason = isDirectory(path) ? 'it is a directory, not a database file' : error instanceof Error ? error.message : String(error);
+  return new StartupError(`Cannot use the database DATABASE_PATH=${path}: ${reason}`, { cause: error });
 }

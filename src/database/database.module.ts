@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseWriter } from './database-writer.service.js';
-import { dataSourceOptions } from './data-source.js';
+import { dataSourceOptions, openDataSource } from './data-source.js';
 import { SqlStatements } from './sql-statements.js';
 
 @Global()
@@ -10,7 +10,13 @@ import { SqlStatements } from './sql-statements.js';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => dataSourceOptions(config),
+      useFactory: (config: AppConfig) => ({
+        ...dataSourceOptions(config),
+        // A local file: trying again does not help, and the default (ten tries, 3 s apart) only
+        // delays the error by half a minute.
+        toRetry: () => false,
+      }),
+      dataSourceFactory: (options) => openDataSource(options!),
     }),
   ],
   providers: [DatabaseWriter, SqlStatements],

@@ -1,103 +1,78 @@
-import { transformFile } from '@swc/core';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SOURCES = ['src', 'migrations'];
-
-/** The application compiled for a process of its own: `main` is its entry point. */
-export interface CompiledServer {
-  main: string;
-  remove(): void;
+export interface ServerProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once stdout or stderr has matched `pattern`. */
+  until(pattern: RegExp): Promise<void>;
+  /** Kills the process if it still runs and removes its database folder. */
+  cleanup(): Promise<void>;
 }
 
 /**
- * Compiles the server's TypeScript with swc (as Jest does, seconds faster than tsc, no type
- * check: the suite's tsc run does that) into a fresh folder under node_modules, so that the
- * compiled files resolve the project's packages as the sources do.
+ * Starts the server as its own process, as `npm start` does but from the TypeScript sources
+ * (compiled on load by swc, like the tests), with a fresh database unless `env` names one.
  */
-export async function compileServer(): Promise<CompiledServer> {
-  const cache = join(ROOT, 'node_modules', '.cache');
-  mkdirSync(cache, { recursive: true });
-  const out = mkdtempSync(join(cache, 'presence-rooms-server-'));
-  const options = JSON.parse(readFileSync(join(ROOT, '.swcrc'), 'utf8'));
-  const files = SOURCES.flatMap((folder) => tsFiles(join(ROOT, folder))).filter((file) => !file.endsWith('.spec.ts'));
-  await Promise.all(
-    files.map(async (file) => {
-      const { code } = await transformFile(file, { ...options, sourceMaps: false, swcrc: false, filename: file });
-      const target = join(out, relative(ROOT, file)).replace(/\.ts$/, '.js');
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, code);
-    }),
-  );
-  // Folders under node_modules belong to no package: say the output is ES modules, as the project is.
-  writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module' }));
-  return { main: join(out, 'src', 'main.js'), remove: () => rmSync(out, { recursive: true, force: true }) };
-}
-
-function tsFiles(folder: string): string[] {
-  return readdirSync(folder, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
-    .map((entry) => join(entry.parentPath, entry.name));
-}
-
-export interface ServerProcess {
-  baseUrl: string;
-  child: ChildProcess;
-  /** Resolves with the exit once the process has ended. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr(): string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** Starts the compiled server as its own process on `databasePath` and waits until it answers. */
-export async function spawnServer(compiled: CompiledServer, databasePath: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [compiled.main], {
-    cwd: dirname(databasePath),
+export function spawnServer(env: Record<string, string>): ServerProcess {
+  const dir = mkdtempSync(join(tmpdir(), 'presence-rooms-process-'));
+  const child = spawn(process.execPath, ['--enable-source-maps', '--import', './test/support/swc-register.mjs', 'src/main.ts'], {
     env: {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
-      PORT: String(port),
-      DATABASE_PATH: databasePath,
-      LOG_LEVEL: 'error',
+      PORT: '0',
+      DATABASE_PATH: join(dir, 'server.sqlite'),
       PASSWORD_HASH_COST: '10',
+      NO_COLOR: '1',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
+  const waiters = new Set<() => void>();
+  const collect = (append: (text: string) => void) => (chunk: Buffer) => {
+    append(chunk.toString());
+    for (const wake of waiters) wake();
+  };
+  child.stdout?.on('data', collect((text) => (stdout += text)));
+  child.stderr?.on('data', collect((text) => (stderr += text)));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('exit', (code, signal) => {
+      resolve({ code, signal });
+      for (const wake of waiters) wake();
+    }),
   );
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited during start-up: ${stderr}`);
-    try {
-      if ((await fetch(`${baseUrl}/_matrix/client/versions`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not start: ${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { baseUrl, child, exited, stderr: () => stderr };
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    until: (pattern) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(stdout) || pattern.test(stderr)) {
+            waiters.delete(check);
+            resolve();
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            waiters.delete(check);
+            reject(new Error(`server exited before printing ${pattern}: ${stdout}${stderr}`));
+          }
+        };
+        waiters.add(check);
+        check();
+      }),
+    cleanup: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -6,6 +6,7 @@ import type { RouteRegistry } from './route-registry.js';
 interface FastifyLikeError {
   statusCode?: number;
   message?: string;
+  code?: string;
 }
 
 /**
@@ -50,6 +51,11 @@ export class MatrixExceptionFilter implements ExceptionFilter {
         ? MatrixError.unrecognized(`Method ${request.method} not allowed here`, 405)
         : MatrixError.unrecognized();
     }
+    const code = (exception as FastifyLikeError | undefined)?.code;
+    if (code === 'FST_ERR_BAD_URL') return this.badlyEncoded(request.url);
+    // A path parameter over the router's limit (and so the request line over it too). The spec
+    // names no status; 414 URI Too Long is HTTP's, and M_TOO_LARGE the spec's word for it.
+    if (code === 'FST_ERR_MAX_PARAM_LENGTH') return new MatrixError(414, 'M_TOO_LARGE', 'Path parameter too long');
     // Fastify's own request errors (body too large, bad media type, ...) may arrive raw or
     // wrapped by Nest; either way they carry a 4xx status.
     const status = exception instanceof HttpException ? exception.getStatus() : (exception as FastifyLikeError)?.statusCode;
@@ -64,5 +70,17 @@ export class MatrixExceptionFilter implements ExceptionFilter {
       exception instanceof Error ? exception.stack : String(exception),
     );
     return new MatrixError(500, 'M_UNKNOWN', `Internal server error (request ${request.id})`);
+  }
+
+  /**
+   * A path that does not percent-decode (`%ZZ`, `%`, `%FF`). Synapse decodes leniently and then
+   * refuses the parameter as 400 M_INVALID_PARAM; so does this server when the path, taken
+   * literally, is an endpoint's, and answers 404 M_UNRECOGNIZED when it is no endpoint's.
+   */
+  private badlyEncoded(url: string): MatrixError {
+    const literal = url.split('?')[0].replaceAll('%', '%25');
+    return this.routes.allowedMethods(literal).length > 0
+      ? MatrixError.invalidParam('Path is not valid percent-encoded UTF-8')
+      : MatrixError.unrecognized();
   }
 }

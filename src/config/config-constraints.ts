@@ -1,0 +1,26 @@
+import { type ValidationArguments, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+
+/** Setting checks that class-validator has no decorator for. */
+
+@ValidatorConstraint({ name: 'isHttpDate' })
+export class IsHttpDate implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && !Number.isNaN(Date.parse(value));
+  }
+
+  defaultMessage(): string {
+    return 'must be a date, e.g. "Sat, 01 Jan 2028 00:00:00 GMT"';
+  }
+}
+
+@ValidatorConstraint({ name: 'isNotAbove' })
+export class IsNotAbove implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
+    const other = (args.object as Record<string, unknown>)[args.constraints[0] as string];
+    return typeof value !== 'number' || typeof other !== 'number' || value <= other;
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return `must not exceed ${args.constraints[0]}`;
+  }
+}
