@@ -14,6 +14,11 @@ export class DatabaseWriter {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /** Resolves once every transaction asked for so far has ended (transactions run in order). */
+  idle(): Promise<void> {
+    return this.lock.run(() => Promise.resolve());
+  }
+
   /**
    * `settled` runs before the next transaction starts, with whether this one committed: what
    * mirrors committed rows in memory is then up to date before anyone can write again.

@@ -75,6 +75,11 @@ export class EventStore implements OnModuleInit {
     return ++this.allocated;
   }
 
+  /** Resolves once every write transaction begun so far has ended. */
+  idle(): Promise<void> {
+    return this.writer.idle();
+  }
+
   /** Runs `work` in the single write transaction; the events it appends are announced after commit. */
   async write<T>(work: (tx: RoomWriteTransaction) => Promise<T>): Promise<T> {
     const appended: EventEntity[] = [];

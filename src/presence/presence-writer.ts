@@ -71,6 +71,11 @@ export class PresenceWriter {
     await this.nextWrite;
   }
 
+  /** Resolves once every write asked for so far has committed or failed. */
+  settled(): Promise<void> {
+    return this.store.idle();
+  }
+
   private async writeQueued(): Promise<void> {
     let rows: TrackedPresence[] = [];
     try {

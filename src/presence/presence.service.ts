@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
@@ -61,7 +61,7 @@ const ACKNOWLEDGED_INPUTS: ReadonlySet<string> = new Set([...BY_HAND_INPUTS, 'de
  * process would.
  */
 @Injectable()
-export class PresenceService implements OnModuleInit, OnModuleDestroy {
+export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger(PresenceService.name);
   private readonly users = new Map<string, TrackedPresence>();
   private readonly policy: PresencePolicy;
@@ -72,6 +72,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private stopOnActivity?: () => void;
   /** Set at shutdown: requests still being served write their inputs at once, as no tick follows. */
   private closing = false;
+  /** Set once the HTTP server has closed: no one is left to acknowledge an input to. */
+  private stopped = false;
 
   constructor(
     @InjectRepository(PresenceStateEntity) private readonly rows: Repository<PresenceStateEntity>,
@@ -152,9 +154,21 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     await this.writer.write([], this.writer.pending);
   }
 
+  /**
+   * Runs after the HTTP server has closed and before the database closes (Nest calls shutdown
+   * hooks of dependents first). What is still being written is committed. An input after this
+   * comes from a request whose client has gone (a long-poll woken by the shutdown, ending): no
+   * one waits for it and the database is closing, so it is dropped.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await this.writer.write([], this.writer.pending);
+    await this.writer.settled();
+  }
+
   /** Applies client inputs through the policy, publishing at once if presence changed. */
   async apply(userId: string, inputs: PresenceInput[]): Promise<void> {
-    if (!this.tracking) return;
+    if (!this.tracking || this.stopped) return;
     const now = this.clock.now();
     const tracked = this.track(userId);
     const before = this.evaluate(tracked, now).forOthers;
