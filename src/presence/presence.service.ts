@@ -135,11 +135,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       const stale = !tracked.published || !sameView(tracked.published, evaluation.forOthers);
       this.arm(tracked, stale ? now : evaluation.nextChangeAt);
     }
-    this.stopOnActivity = this.bus.on('user.activity', ({ userId, deviceId }) => {
-      this.apply(userId, [{ kind: 'activity', deviceId }]).catch((error: unknown) =>
-        this.logger.error(`activity of ${userId} not recorded`, error instanceof Error ? error.stack : String(error)),
-      );
-    });
+    this.stopOnActivity = this.listenForActivity();
     this.ticker = setInterval(() => void this.tick(), this.config.PRESENCE_TIMER_TICK_MS);
     this.ticker.unref();
   }
@@ -150,6 +146,19 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     this.stopOnActivity?.();
     await this.ticking;
     await this.writer.write([], this.writer.pending);
+  }
+
+  /** Activity and sign-ins reach the engine as domain events; returns what stops listening. */
+  private listenForActivity(): () => void {
+    const record = (userId: string, input: PresenceInput) =>
+      this.apply(userId, [input]).catch((error: unknown) =>
+        this.logger.error(`${input.kind} of ${userId} not recorded`, error instanceof Error ? error.stack : String(error)),
+      );
+    const stops = [
+      this.bus.on('user.activity', ({ userId, deviceId }) => void record(userId, { kind: 'activity', deviceId })),
+      this.bus.on('device.signed-in', ({ userId, deviceId }) => void record(userId, { kind: 'login', deviceId })),
+    ];
+    return () => stops.forEach((stop) => stop());
   }
 
   /** Applies client inputs through the policy, publishing at once if presence changed. */
