@@ -156,7 +156,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       );
     const stops = [
       this.bus.on('user.activity', ({ userId, deviceId }) => void record(userId, { kind: 'activity', deviceId })),
-      this.bus.on('device.signed-in', ({ userId, deviceId }) => void record(userId, { kind: 'login', deviceId })),
+      this.bus.on('device.signed-in', ({ userId }) => void record(userId, { kind: 'login' })),
     ];
     return () => stops.forEach((stop) => stop());
   }

@@ -4,7 +4,7 @@ import { applyAutomatic, applyLogin, evaluateLayers, markActive, touchDevice, wi
 /**
  * MSC3032 (PRODUCT.md section 5): a manual layer the user sets by hand, above automatic
  * per-device inputs. A plain sync is not activity unless the settings say so; registering and
- * logging in are (11.2), and make the new device live like any other request (11.1). A manual
+ * logging in are (11.2), without making the new device live. A manual
  * busy or unavailable needs a live device (11.13); a device that reported busy stays live
  * without syncing until its report lapses (11.14).
  */
@@ -25,7 +25,7 @@ export const msc3032Policy: PresencePolicy = {
       case 'manual':
         return applyManual(inputs, input, now, settings);
       case 'login':
-        return applyLogin(inputs, input.deviceId, now, settings);
+        return applyLogin(inputs, now);
       default:
         return inputs;
     }

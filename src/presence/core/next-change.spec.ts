@@ -40,7 +40,7 @@ function randomInput(next: () => number): PresenceInput {
     case 6:
       return { kind: 'activity', deviceId };
     case 7:
-      return { kind: 'login', deviceId };
+      return { kind: 'login' };
     case 8:
       // Busy reports more often, so that many histories hold a busy device that does not sync.
       return { kind: 'device-report', deviceId, state: 'busy' };

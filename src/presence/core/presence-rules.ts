@@ -198,15 +198,14 @@ export function applyActivity(inputs: PresenceInputs, deviceId: string, now: num
 }
 
 /**
- * Registering or logging in: the new device's first request and first act (PRODUCT.md 11.1,
- * 11.2). The device starts online and live for the sync timeout, and the user has a
- * last_active_ts from then on, even if they never send anything.
+ * Registering or logging in: the new device's first act (PRODUCT.md 11.2), so the user has a
+ * last_active_ts from then on even if they never send anything. It does not make the device
+ * live: signing in is not an authenticated request of the device (11.1), and what the device
+ * says about presence starts with its first sync or report (a client syncing with
+ * set_presence=offline, or reporting only through the activity endpoint, stays as it says).
  */
-export function applyLogin(inputs: PresenceInputs, deviceId: string, now: number, settings: PresenceSettings): PresenceInputs {
-  let device: DeviceInputs = { ...touchDevice(inputs, deviceId, now, settings), state: 'online', stateSinceTs: now };
-  let next: PresenceInputs;
-  ({ inputs: next, device } = markActive(inputs, device, now));
-  return withDevice(next, device, now, settings);
+export function applyLogin(inputs: PresenceInputs, now: number): PresenceInputs {
+  return { ...inputs, lastActiveTs: Math.max(inputs.lastActiveTs, now) };
 }
 
 export function applyStatus(inputs: PresenceInputs, statusMsg: string | null): PresenceInputs {
