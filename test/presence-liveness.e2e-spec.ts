@@ -102,6 +102,25 @@ describe('signing in is the first act (11.2), through matrix-js-sdk', () => {
   });
 });
 
+describe('signing in under the legacy policy', () => {
+  it('changes nothing, as in Synapse: nothing is written and GET has no last_active_ago', async () => {
+    const server = await startTestServer({ ...RATE, PRESENCE_POLICY: 'legacy' });
+    try {
+      const alice = await TestClient.register(server.baseUrl);
+      const bob = await TestClient.register(server.baseUrl);
+      await bob.join(await alice.createRoom({ preset: 'public_chat' }));
+      const seen = await bob.ok('GET', `/presence/${encodeURIComponent(alice.userId)}/status`);
+      expect(seen).toEqual({ presence: 'offline', status_msg: null });
+      // Bob's first sync counts (Synapse sets last_active_ts when a device comes online); alice's sign-in did not.
+      await bob.sync();
+      expect(await publishedPresenceEvents(bob, ['m.presence'])).toHaveLength(1);
+      expect(await publishedPresenceEvents(alice, ['m.presence'])).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('a busy device stays live without syncing (11.14), and a manual choice needs a live device (11.13)', () => {
   let server: TestServer;
   let bob: MatrixClient | undefined;

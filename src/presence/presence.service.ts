@@ -167,7 +167,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     const now = this.clock.now();
     const tracked = this.track(userId);
     const before = this.evaluate(tracked, now).forOthers;
+    const previous = tracked.inputs;
     for (const input of inputs) tracked.inputs = this.policy.apply(tracked.inputs, input, now, this.settings);
+    // Inputs the policy ignores (a sign-in under the legacy policy) leave nothing to write or publish.
+    if (tracked.inputs === previous && !inputs.some((input) => ACKNOWLEDGED_INPUTS.has(input.kind))) return;
     this.writer.markChanged(tracked);
     const publication = this.reconcile(tracked, now, { byHand: inputs.some((input) => BY_HAND_INPUTS.has(input.kind)), before });
     // Durable before acknowledgement (see the class comment); liveness alone waits for the tick.
