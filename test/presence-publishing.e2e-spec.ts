@@ -42,13 +42,17 @@ describe('publishing presence into the profile room', () => {
     );
     for (const user of users) {
       const events = await publishedPresenceEvents(user);
-      expect(events.map((event) => event.content.presence ?? event.content.status_msg)).toEqual(['busy', 'unavailable', 'away']);
+      // Registering wrote the first m.presence (offline, with last_active_ts).
+      expect(events.map((event) => event.content.presence ?? event.content.status_msg)).toEqual(['offline', 'busy', 'unavailable', 'away']);
     }
   });
 
   it('writes exactly one event per change of presence, currently_active or status, and none otherwise', async () => {
     const alice = await TestClient.register(server.baseUrl);
-    expect(await publishedPresenceEvents(alice)).toEqual([]);
+    // Registering is the first act (PRODUCT.md 11.2): offline, but with a last_active_ts.
+    const [registered] = await publishedPresenceEvents(alice);
+    expect(registered.content).toEqual({ presence: 'offline', last_active_ts: expect.any(Number), currently_active: false });
+    expect(registered.content.last_active_ts).toBeGreaterThan(0);
 
     await put(alice, { presence: 'online', status_msg: 'hello' });
     await put(alice, { presence: 'online', status_msg: 'hello' });
@@ -58,7 +62,7 @@ describe('publishing presence into the profile room', () => {
     await put(alice, { presence: 'online' });
     await put(alice, { presence: 'offline' });
 
-    const events = await publishedPresenceEvents(alice);
+    const events = (await publishedPresenceEvents(alice)).slice(1);
     expect(events.map((event) => [event.type, event.content.presence ?? event.content.status_msg ?? null])).toEqual([
       ['m.presence', 'online'],
       ['m.status', 'hello'],
@@ -122,7 +126,7 @@ describe('presence timers', () => {
       const { next_batch: since } = await bob.sync({ set_presence: 'offline' });
       await put(alice, { presence: 'online' });
       await syncUntilPresence(bob, since, alice.userId, (content) => content.presence === 'offline');
-      expect((await publishedPresenceEvents(alice)).map((event) => event.content.presence)).toEqual(['online', 'offline']);
+      expect((await publishedPresenceEvents(alice)).map((event) => event.content.presence)).toEqual(['offline', 'online', 'offline']);
     });
   });
 
@@ -175,7 +179,10 @@ describe('presence timers', () => {
       }
       expect((await bob.ok('GET', `/presence/${enc(alice.userId)}/status`)).presence).toBe('online');
       await alice.send(roomId, { msgtype: 'm.text', body: 'back before it settled' });
-      expect((await publishedPresenceEvents(alice)).map((event) => [event.content.presence, event.content.currently_active])).toEqual([['online', true]]);
+      expect((await publishedPresenceEvents(alice)).map((event) => [event.content.presence, event.content.currently_active])).toEqual([
+        ['offline', false],
+        ['online', true],
+      ]);
     });
   });
 
@@ -190,7 +197,7 @@ describe('presence timers', () => {
       await syncUntilPresence(bob, since, alice.userId, (content) => content.presence === 'unavailable');
       await put(alice, { presence: 'busy' });
       expect((await bob.ok('GET', `/presence/${enc(alice.userId)}/status`)).presence).toBe('busy');
-      expect((await publishedPresenceEvents(alice)).map((event) => event.content.presence)).toEqual(['online', 'unavailable', 'busy']);
+      expect((await publishedPresenceEvents(alice)).map((event) => event.content.presence)).toEqual(['offline', 'online', 'unavailable', 'busy']);
     });
   });
 
@@ -220,7 +227,7 @@ describe('presence timers', () => {
       const bobAgain = new TestClient(second.baseUrl, bob.userId, bob.accessToken, bob.deviceId);
       expect(await bobAgain.ok('GET', `/presence/${enc(alice.userId)}/status`)).toMatchObject({ presence: 'busy', status_msg: 'lunch' });
       const aliceAgain = new TestClient(second.baseUrl, alice.userId, alice.accessToken, alice.deviceId);
-      expect((await publishedPresenceEvents(aliceAgain)).map((event) => event.type)).toEqual(['m.presence', 'm.status']);
+      expect((await publishedPresenceEvents(aliceAgain)).map((event) => event.type)).toEqual(['m.presence', 'm.presence', 'm.status']);
     } finally {
       await second.close();
       await first.close();
@@ -276,6 +283,7 @@ describe('presence modes and policies', () => {
       await put(alice, { presence: 'busy', status_msg: 'unstable' });
       const events = await publishedPresenceEvents(alice, ['org.matrix.msc3032.presence', 'org.matrix.msc3032.status']);
       expect(events.map((event) => [event.type, event.content])).toEqual([
+        ['org.matrix.msc3032.presence', expect.objectContaining({ presence: 'offline' })],
         ['org.matrix.msc3032.presence', expect.objectContaining({ presence: 'org.matrix.msc3026.busy' })],
         ['org.matrix.msc3032.status', { status_msg: 'unstable' }],
       ]);

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { hashPassword, verifyPassword } from '../auth/password-hash.js';
 import { SessionsService } from '../auth/sessions.service.js';
+import { DomainEventBus } from '../common/event-bus.js';
 import { MatrixError } from '../common/matrix-error.js';
 import { isValidLocalpart, parseUserId, userIdOf } from '../common/matrix-ids.js';
 import { AppConfig } from '../config/app-config.js';
@@ -31,6 +32,7 @@ export class AccountsService {
     private readonly sessions: SessionsService,
     private readonly profileRooms: ProfileRoomService,
     private readonly store: EventStore,
+    private readonly bus: DomainEventBus,
     private readonly config: AppConfig,
   ) {}
 
@@ -65,13 +67,7 @@ export class AccountsService {
     });
 
     if (request.inhibit_login) return { user_id: userId };
-    const session = await this.sessions.createSession(userId, request.device_id, request.initial_device_display_name);
-    return {
-      user_id: userId,
-      access_token: session.accessToken,
-      device_id: session.deviceId,
-      home_server: this.config.SERVER_NAME,
-    };
+    return this.signIn(userId, request.device_id, request.initial_device_display_name);
   }
 
   async isUsernameAvailable(username: string | undefined): Promise<{ available: true }> {
@@ -91,7 +87,13 @@ export class AccountsService {
       throw MatrixError.forbidden('Invalid username or password');
     }
     await this.profileRooms.ensureProfileRoom(userId);
-    const session = await this.sessions.createSession(userId, request.device_id, request.initial_device_display_name);
+    return this.signIn(userId, request.device_id, request.initial_device_display_name);
+  }
+
+  /** A new session; the device's sign-in is its first act (presence sets last_active_ts from it). */
+  private async signIn(userId: string, deviceId: string | undefined, displayName: string | undefined): Promise<LoginResult> {
+    const session = await this.sessions.createSession(userId, deviceId, displayName);
+    this.bus.emit('device.signed-in', { userId, deviceId: session.deviceId });
     return {
       user_id: userId,
       access_token: session.accessToken,

@@ -13,6 +13,8 @@ export interface DomainEventMap {
   'account-data.changed': { userId: string; streamId: number };
   /** Proactive activity from a device: sending an event, a receipt, typing. */
   'user.activity': { userId: string; deviceId: string };
+  /** A device was signed in by registering or logging in: its first request and first act. */
+  'device.signed-in': { userId: string; deviceId: string };
 }
 
 @Injectable()

@@ -53,7 +53,8 @@ function newestOf(state: RoomState, types: readonly string[]) {
 
 /**
  * The legacy view (GET /presence/{userId}/status, /sync presence): relative last_active_ago
- * (absent when the user was never active, as Synapse does), currently_active only when online,
+ * (absent only while the user was never active, as Synapse does; under msc3032 signing in is
+ * activity, so every user who ever logged in has it), currently_active only when online,
  * and the profile's display name and avatar riding along (seed 000).
  */
 export function legacyPresenceContent(

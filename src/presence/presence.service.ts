@@ -137,11 +137,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       const stale = !tracked.published || !sameView(tracked.published, evaluation.forOthers);
       this.arm(tracked, stale ? now : evaluation.nextChangeAt);
     }
-    this.stopOnActivity = this.bus.on('user.activity', ({ userId, deviceId }) => {
-      this.apply(userId, [{ kind: 'activity', deviceId }]).catch((error: unknown) =>
-        this.logger.error(`activity of ${userId} not recorded`, error instanceof Error ? error.stack : String(error)),
-      );
-    });
+    this.stopOnActivity = this.listenForActivity();
     this.ticker = setInterval(() => void this.tick(), this.config.PRESENCE_TIMER_TICK_MS);
     this.ticker.unref();
   }
@@ -166,13 +162,29 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     await this.writer.settled();
   }
 
+  /** Activity and sign-ins reach the engine as domain events; returns what stops listening. */
+  private listenForActivity(): () => void {
+    const record = (userId: string, input: PresenceInput) =>
+      this.apply(userId, [input]).catch((error: unknown) =>
+        this.logger.error(`${input.kind} of ${userId} not recorded`, error instanceof Error ? error.stack : String(error)),
+      );
+    const stops = [
+      this.bus.on('user.activity', ({ userId, deviceId }) => void record(userId, { kind: 'activity', deviceId })),
+      this.bus.on('device.signed-in', ({ userId }) => void record(userId, { kind: 'login' })),
+    ];
+    return () => stops.forEach((stop) => stop());
+  }
+
   /** Applies client inputs through the policy, publishing at once if presence changed. */
   async apply(userId: string, inputs: PresenceInput[]): Promise<void> {
     if (!this.tracking || this.stopped) return;
     const now = this.clock.now();
     const tracked = this.track(userId);
     const before = this.evaluate(tracked, now).forOthers;
+    const previous = tracked.inputs;
     for (const input of inputs) tracked.inputs = this.policy.apply(tracked.inputs, input, now, this.settings);
+    // Inputs the policy ignores (a sign-in under the legacy policy) leave nothing to write or publish.
+    if (tracked.inputs === previous && !inputs.some((input) => ACKNOWLEDGED_INPUTS.has(input.kind))) return;
     this.writer.markChanged(tracked);
     const publication = this.reconcile(tracked, now, { byHand: inputs.some((input) => BY_HAND_INPUTS.has(input.kind)), before });
     // Durable before acknowledgement (see the class comment); liveness alone waits for the tick.

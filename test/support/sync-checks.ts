@@ -15,6 +15,7 @@ export interface RawJoinedRoom {
 
 export interface RawSync {
   rooms?: { join?: Record<string, RawJoinedRoom> };
+  presence?: { events: Array<{ type: string; sender: string; content: Record<string, unknown> }> };
 }
 
 /**

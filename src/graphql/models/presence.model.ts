@@ -44,7 +44,7 @@ export class DevicePresence {
   @Field(() => PresenceStateValue, { description: 'The state the device last reported.' })
   state!: PresenceStateValue;
 
-  @Field({ description: 'Whether the device counts now (it made a request within the sync timeout).' })
+  @Field({ description: 'Whether the device counts now (a request within the sync timeout, or a busy report within the busy timeout).' })
   live!: boolean;
 
   @Field(() => Float)

@@ -5,6 +5,11 @@ import { applyAutomatic, applyDeviceState, evaluateLayers } from './presence-rul
  * Synapse's behaviour, for comparison: no manual layer; a PUT sets only the calling device's
  * slot (so `offline` from one device leaves the others counting), devices combine with
  * busy > online > unavailable, and by default every sync counts as activity.
+ *
+ * Of PRODUCT.md 11.2 and 11.14 it takes only what Synapse does: a busy device stays live without
+ * syncing until the busy timeout (Synapse's BUSY_ONLINE_TIMEOUT, in the shared liveness rule);
+ * logging in and registering change nothing (Synapse sets last_active_ts only from syncs,
+ * presence updates and activity), so a user who never synced still has no last_active_ago.
  */
 export const legacyPolicy: PresencePolicy = {
   name: 'legacy',
@@ -14,7 +19,7 @@ export const legacyPolicy: PresencePolicy = {
       // A PUT is one more report from the calling device.
       return applyDeviceState(inputs, input.deviceId, input.state, now, settings, { fromSync: false });
     }
-    // Synapse has no manual layer and no appear-offline: those inputs change nothing.
+    // Synapse has no manual layer and no appear-offline, and ignores logins: those inputs change nothing.
     return applyAutomatic(inputs, input, now, settings) ?? inputs;
   },
 

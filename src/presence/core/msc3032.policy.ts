@@ -1,9 +1,12 @@
 import type { PresenceInput, PresenceInputs, PresencePolicy, PresenceSettings } from './presence-model.js';
-import { applyAutomatic, evaluateLayers, markActive, touchDevice, withDevice } from './presence-rules.js';
+import { applyAutomatic, applyLogin, evaluateLayers, markActive, touchDevice, withDevice } from './presence-rules.js';
 
 /**
  * MSC3032 (PRODUCT.md section 5): a manual layer the user sets by hand, above automatic
- * per-device inputs. A plain sync is not activity unless the settings say so.
+ * per-device inputs. A plain sync is not activity unless the settings say so; registering and
+ * logging in are (11.2), without making the new device live. A manual
+ * busy or unavailable needs a live device (11.13); a device that reported busy stays live
+ * without syncing until its report lapses (11.14).
  */
 export const msc3032Policy: PresencePolicy = {
   name: 'msc3032',
@@ -21,6 +24,8 @@ export const msc3032Policy: PresencePolicy = {
         };
       case 'manual':
         return applyManual(inputs, input, now, settings);
+      case 'login':
+        return applyLogin(inputs, now);
       default:
         return inputs;
     }

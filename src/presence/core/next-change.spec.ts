@@ -24,7 +24,7 @@ function random(seed: number): () => number {
 function randomInput(next: () => number): PresenceInput {
   const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)];
   const deviceId = pick(DEVICES);
-  switch (Math.floor(next() * 8)) {
+  switch (Math.floor(next() * 10)) {
     case 0:
       return { kind: 'sync', deviceId, state: pick(['online', 'unavailable'] as const) };
     case 1:
@@ -39,24 +39,37 @@ function randomInput(next: () => number): PresenceInput {
       return { kind: 'device-report', deviceId, state: pick(STATES) };
     case 6:
       return { kind: 'activity', deviceId };
+    case 7:
+      return { kind: 'login' };
+    case 8:
+      // Busy reports more often, so that many histories hold a busy device that does not sync.
+      return { kind: 'device-report', deviceId, state: 'busy' };
     default:
       return { kind: 'status', statusMsg: pick([null, '', 'lunch', 'in a meeting']) };
   }
 }
 
+/** The defaults, and a busy timeout shorter than the sync timeout (a busy device then lives by its requests). */
+const SETTINGS = [
+  { name: 'default timers', settings: DEFAULT_SETTINGS },
+  { name: 'a short busy timeout', settings: { ...DEFAULT_SETTINGS, busyTimeoutMs: 5_000 } },
+];
+
 describe.each(Object.values(PRESENCE_POLICIES))('next change of the $name policy', (policy) => {
-  it('is when the evaluation can first differ: before it, with the same inputs, it stands', () => {
-    const pauses = [0, 1, 500, 20_000, 30_000, 61_000, 300_000, 3_600_000];
+  it.each(SETTINGS)('is when the evaluation can first differ, with $name: before it, with the same inputs, it stands', ({ settings }) => {
+    const pauses = [0, 1, 500, 5_000, 20_000, 30_000, 61_000, 300_000, 1_800_000, 3_599_999, 3_600_000];
     for (let seed = 1; seed <= 200; seed += 1) {
       const next = random(seed);
-      const scenario = new PresenceScenario(policy);
+      const scenario = new PresenceScenario(policy, settings);
       for (let step = 0; step < 40; step += 1) {
         scenario.apply(randomInput(next)).advance(pauses[Math.floor(next() * pauses.length)]);
         const evaluation = scenario.evaluation;
         const until = evaluation.nextChangeAt ?? scenario.now + 10 * DEFAULT_SETTINGS.busyTimeoutMs;
         expect(until).toBeGreaterThan(scenario.now);
-        for (const at of [scenario.now + 1, until - 1, scenario.now + Math.floor(next() * (until - scenario.now))]) {
-          expect(policy.evaluate(scenario.inputs, at, DEFAULT_SETTINGS)).toEqual(evaluation);
+        // Moments strictly before the promised change (now + 1 is that change when it is 1 ms away).
+        const moments = [scenario.now + 1, until - 1, scenario.now + Math.floor(next() * (until - scenario.now))].filter((at) => at < until);
+        for (const at of moments) {
+          expect(policy.evaluate(scenario.inputs, at, settings)).toEqual(evaluation);
         }
       }
     }

@@ -88,6 +88,8 @@ export type PresenceInput =
   | { kind: 'appear-offline'; enabled: boolean }
   /** An explicit per-device report (MSC3032 activity endpoint, GraphQL). */
   | { kind: 'device-report'; deviceId: string; state: PresenceState }
+  /** Registering or logging in: a new device's first act. */
+  | { kind: 'login' }
   /** Proactive activity: sending an event, a receipt, typing. */
   | { kind: 'activity'; deviceId: string }
   | { kind: 'status'; statusMsg: string | null };

@@ -20,9 +20,20 @@ const COMBINE_RANK: Record<PresenceState, number> = { offline: 0, unavailable: 1
 /** Availability order for "raising" (seeds): offline < unavailable < online; busy counts as online. */
 const AVAILABILITY_RANK: Record<PresenceState, number> = { offline: 0, unavailable: 1, online: 2, busy: 2 };
 
-/** A device counts while it has a /sync in flight, and for the sync timeout after its last request. */
+/**
+ * Until when a device counts with no further request: while a /sync is in flight, for the sync
+ * timeout after its last request, and a device that reported busy until that report lapses
+ * (PRODUCT.md 11.14: a phone in a call does not sync).
+ */
+export function liveUntil(device: DeviceInputs, timers: PresenceTimers): number {
+  if (device.state === 'offline') return Number.NEGATIVE_INFINITY;
+  if ((device.syncing ?? 0) > 0) return Number.POSITIVE_INFINITY;
+  const synced = device.lastSeenTs + timers.syncOnlineTimeoutMs;
+  return device.state === 'busy' ? Math.max(synced, device.stateSinceTs + timers.busyTimeoutMs) : synced;
+}
+
 export function isLive(device: DeviceInputs, now: number, timers: PresenceTimers): boolean {
-  return device.state !== 'offline' && ((device.syncing ?? 0) > 0 || now < device.lastSeenTs + timers.syncOnlineTimeoutMs);
+  return now < liveUntil(device, timers);
 }
 
 /** What a device reports now, counting a device that is gone as offline. */
@@ -51,19 +62,19 @@ function soonest(now: number, a: number, b: number): number {
 
 /** One device's contribution now, and the next time it would change by itself (Infinity: never). */
 export function deviceLevel(device: DeviceInputs, now: number, timers: PresenceTimers): { state: PresenceState; nextAt: number } {
-  if (!isLive(device, now, timers)) return { state: 'offline', nextAt: Number.POSITIVE_INFINITY };
   // While a sync is in flight the device cannot time out; its end is an input, not a timer.
-  const liveUntil = (device.syncing ?? 0) > 0 ? Number.POSITIVE_INFINITY : device.lastSeenTs + timers.syncOnlineTimeoutMs;
+  const until = liveUntil(device, timers);
+  if (now >= until) return { state: 'offline', nextAt: Number.POSITIVE_INFINITY };
   if (device.state === 'busy' && !isBusyLapsed(device, now, timers)) {
     // A busy device never idles; its busy report lapses after the busy timeout.
-    return { state: 'busy', nextAt: soonest(now, liveUntil, device.stateSinceTs + timers.busyTimeoutMs) };
+    return { state: 'busy', nextAt: soonest(now, until, device.stateSinceTs + timers.busyTimeoutMs) };
   }
-  if (device.state === 'unavailable') return { state: 'unavailable', nextAt: ahead(now, liveUntil) };
+  if (device.state === 'unavailable') return { state: 'unavailable', nextAt: ahead(now, until) };
   // online (or busy that lapsed): online while active within the idle timeout, else idle.
   const idleAt = device.lastActiveTs === null ? now : device.lastActiveTs + timers.idleTimeoutMs;
   return now < idleAt
-    ? { state: 'online', nextAt: soonest(now, liveUntil, idleAt) }
-    : { state: 'unavailable', nextAt: ahead(now, liveUntil) };
+    ? { state: 'online', nextAt: soonest(now, until, idleAt) }
+    : { state: 'unavailable', nextAt: ahead(now, until) };
 }
 
 /** The highest level over the live devices (offline when none is live), and when any of them changes next. */
@@ -184,6 +195,17 @@ export function applyActivity(inputs: PresenceInputs, deviceId: string, now: num
   let next: PresenceInputs;
   ({ inputs: next, device } = markActive(inputs, device, now));
   return withDevice(next, device, now, settings);
+}
+
+/**
+ * Registering or logging in: the new device's first act (PRODUCT.md 11.2), so the user has a
+ * last_active_ts from then on even if they never send anything. It does not make the device
+ * live: signing in is not an authenticated request of the device (11.1), and what the device
+ * says about presence starts with its first sync or report (a client syncing with
+ * set_presence=offline, or reporting only through the activity endpoint, stays as it says).
+ */
+export function applyLogin(inputs: PresenceInputs, now: number): PresenceInputs {
+  return { ...inputs, lastActiveTs: Math.max(inputs.lastActiveTs, now) };
 }
 
 export function applyStatus(inputs: PresenceInputs, statusMsg: string | null): PresenceInputs {

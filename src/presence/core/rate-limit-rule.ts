@@ -15,7 +15,7 @@ import { reportedState } from './presence-rules.js';
  *   through; a repeated report, which only renews it) is a sign of life and spends nothing.
  *   What it may still change for others (a sync counted as activity) is published no more often
  *   than PRESENCE_MIN_PUBLISH_INTERVAL_MS allows.
- * - The end of a sync and activity (sending an event) are not presence requests: never.
+ * - The end of a sync, activity (sending an event) and logging in are not presence requests: never.
  *
  * Pure: the caller passes the user's inputs and the policy that would apply the input.
  */
@@ -42,6 +42,7 @@ export function spendsPresenceRateLimit(
     }
     case 'sync-end':
     case 'activity':
+    case 'login':
       return false;
   }
 }
