@@ -1,24 +1,9 @@
-import { ClientEvent, SetPresence, UserEvent, type MatrixClient, type MatrixEvent, type User } from 'matrix-js-sdk';
+import { ClientEvent, SetPresence, type MatrixClient } from 'matrix-js-sdk';
 import { uniqueName } from './support/client.js';
-import { quietMatrixSdk, registerSdkClient, startAndPrepare } from './support/js-sdk.js';
+import { presenceSeenBy, quietMatrixSdk, registerSdkClient, startAndPrepare } from './support/js-sdk.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 quietMatrixSdk();
-
-/** Resolves once `client` knows a presence of `userId` that satisfies `accept` (now or on a later update). */
-function presenceSeenBy(client: MatrixClient, userId: string, accept: (user: User) => boolean): Promise<User> {
-  const known = client.getUser(userId);
-  if (known && accept(known)) return Promise.resolve(known);
-  return new Promise((resolve) => {
-    const listener = (_event: MatrixEvent | undefined, user: User) => {
-      if (user.userId === userId && accept(user)) {
-        client.off(UserEvent.Presence, listener);
-        resolve(user);
-      }
-    };
-    client.on(UserEvent.Presence, listener);
-  });
-}
 
 describe('presence through matrix-js-sdk', () => {
   let server: TestServer;

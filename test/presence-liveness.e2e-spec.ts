@@ -1,7 +1,7 @@
-import { UserEvent, type MatrixClient, type MatrixEvent, type User } from 'matrix-js-sdk';
+import type { MatrixClient } from 'matrix-js-sdk';
 import { request, TestClient, uniqueName } from './support/client.js';
 import { graphql, Subscription, wsFor } from './support/graphql.js';
-import { loginSdkClient, quietMatrixSdk, registerSdkClient, startAndPrepare, syncRecorder } from './support/js-sdk.js';
+import { loginSdkClient, presenceSeenBy, quietMatrixSdk, registerSdkClient, startAndPrepare, syncRecorder } from './support/js-sdk.js';
 import { publishedPresenceEvents } from './support/presence.js';
 import type { RawSync } from './support/sync-checks.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
@@ -23,21 +23,6 @@ const TIMERS = {
   PRESENCE_TIMER_TICK_MS: '50',
   PRESENCE_SETTLE_MS: '0',
 };
-
-/** Resolves once `client` knows a presence of `userId` that satisfies `accept` (now or on a later update). */
-function presenceSeenBy(client: MatrixClient, userId: string, accept: (user: User) => boolean): Promise<User> {
-  const known = client.getUser(userId);
-  if (known && accept(known)) return Promise.resolve(known);
-  return new Promise((resolve) => {
-    const listener = (_event: MatrixEvent | undefined, user: User) => {
-      if (user.userId === userId && accept(user)) {
-        client.off(UserEvent.Presence, listener);
-        resolve(user);
-      }
-    };
-    client.on(UserEvent.Presence, listener);
-  });
-}
 
 function presenceEventsOf(syncs: RawSync[]) {
   return syncs.flatMap((sync) => sync.presence?.events ?? []);

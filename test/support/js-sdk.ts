@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { ClientEvent, createClient, SyncState, type MatrixClient } from 'matrix-js-sdk';
+import { ClientEvent, createClient, SyncState, UserEvent, type MatrixClient, type MatrixEvent, type User } from 'matrix-js-sdk';
 import type { Logger } from 'matrix-js-sdk/lib/logger.js';
 import type { RawSync } from './sync-checks.js';
 
@@ -92,4 +92,19 @@ export async function startAndPrepare(client: MatrixClient): Promise<void> {
   });
   await client.startClient({ initialSyncLimit: 10 });
   await prepared;
+}
+
+/** Resolves once `client` knows a presence of `userId` that satisfies `accept` (now or on a later update). */
+export function presenceSeenBy(client: MatrixClient, userId: string, accept: (user: User) => boolean): Promise<User> {
+  const known = client.getUser(userId);
+  if (known && accept(known)) return Promise.resolve(known);
+  return new Promise((resolve) => {
+    const listener = (_event: MatrixEvent | undefined, user: User) => {
+      if (user.userId === userId && accept(user)) {
+        client.off(UserEvent.Presence, listener);
+        resolve(user);
+      }
+    };
+    client.on(UserEvent.Presence, listener);
+  });
 }
