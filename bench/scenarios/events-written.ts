@@ -23,6 +23,7 @@ function describe(pacing: PacingSettings): string {
     ['PRESENCE_OFFLINE_GRACE_MS', 'offlineGraceMs'],
     ['PRESENCE_MIN_PUBLISH_INTERVAL_MS', 'minIntervalMs'],
     ['PRESENCE_PUBLISH_ACTIVITY_LAPSES', 'publishActivityLapses'],
+    ['PRESENCE_PUBLISH_ACTIVITY_BLIPS', 'publishActivityBlips'],
   ];
   const changed = variables.filter(([, key]) => pacing[key] !== DEFAULT_PACING[key]).map(([name, key]) => `${name}=${String(pacing[key])}`);
   return changed.length === 0 ? 'defaults' : changed.join(', ');
@@ -33,8 +34,8 @@ function describe(pacing: PacingSettings): string {
  * workdays with meetings and breaks, phone sessions, some manual busy) replayed through the
  * engine itself (PresenceEngine on a fake clock, msc3032 policy), beside the updates the legacy
  * (Synapse) model sends for the same day. Details carry the count by cause and the publication
- * lag: for each change others can see, how long it waited before it was written. A row without
- * a target is a comparison.
+ * lag: for each change others can see, how long it waited before it was written (from when the
+ * rules made it). A row without a target is a comparison.
  */
 export function eventsWritten(options: BenchOptions, overrides: Partial<PacingSettings>, target: string | null): ScenarioResult {
   const pacing = { ...DEFAULT_PACING, ...overrides };
@@ -82,9 +83,9 @@ export function eventsWritten(options: BenchOptions, overrides: Partial<PacingSe
       presence_events_by_cause: byCause,
       status_events: statusEvents,
       publications: lags.length,
-      p50_lag_ms: percentile(sorted, 0.5),
-      p95_lag_ms: percentile(sorted, 0.95),
-      max_lag_ms: maxLag,
+      p50_lag_ms: Math.round(percentile(sorted, 0.5)),
+      p95_lag_ms: Math.round(percentile(sorted, 0.95)),
+      max_lag_ms: Math.round(maxLag),
       legacy_updates: legacy,
     },
   };

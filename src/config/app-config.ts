@@ -147,7 +147,7 @@ export class AppConfig {
   @Transform(toInt)
   @IsInt()
   @Min(0)
-  PRESENCE_MAX_LAG_MS = 600_000;
+  PRESENCE_MAX_LAG_MS = 60_000;
 
   /**
    * Automatic presence changes (idle, timeouts, currently_active, device reports) are written at
@@ -165,7 +165,7 @@ export class AppConfig {
   @Transform(toInt)
   @IsInt()
   @Min(0)
-  PRESENCE_SETTLE_MS = 600_000;
+  PRESENCE_SETTLE_MS = 60_000;
 
   /**
    * How long going offline because every device timed out must hold before it is written: a
@@ -181,7 +181,14 @@ export class AppConfig {
    * it (currently active until last_active_ts + PRESENCE_LAST_ACTIVE_GRANULARITY_MS).
    */
   @IsIn(['true', 'false'])
-  PRESENCE_PUBLISH_ACTIVITY_LAPSES: 'true' | 'false' = 'true';
+  PRESENCE_PUBLISH_ACTIVITY_LAPSES: 'true' | 'false' = 'false';
+
+  /**
+   * Whether currently_active coming back is written when it lapses again by itself within
+   * PRESENCE_MAX_LAG_MS (activity, then none for the granularity). `false` folds such a blip away.
+   */
+  @IsIn(['true', 'false'])
+  PRESENCE_PUBLISH_ACTIVITY_BLIPS: 'true' | 'false' = 'false';
 
   /**
    * How often the presence timers are swept and device liveness written; what a client was told

@@ -1,6 +1,6 @@
 import { EMPTY_INPUTS, type PresenceEvaluation, type PresenceInput, type PresencePolicy, type PresenceSettings, type PresenceView } from './core/presence-model.js';
 import { BY_HAND_INPUTS, sameView } from './core/presence-rules.js';
-import { type PacingSettings, pendingChange, publicationDue, seenChangeAt, seenView } from './core/publication-pacing.js';
+import { foldsAway, type PacingSettings, type PendingChange, pendingChange, publicationDue, seenChangeAt, seenView } from './core/publication-pacing.js';
 import { TimerWheel } from './timer-wheel.js';
 import { TrackedPresence } from './tracked-presence.js';
 
@@ -18,6 +18,9 @@ export interface Publication {
 export interface EngineClock {
   now(): number;
 }
+
+/** Changes replayed within one wake at most; more within a tick would be a policy that churns. */
+const MAX_CATCH_UP_STEPS = 8;
 
 const NEVER_SEEN: PresenceView = Object.freeze({ presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null });
 
@@ -135,17 +138,52 @@ export class PresenceEngine {
   }
 
   /**
+   * A blip of activity that lapses within the bound is not written (null); the user wakes when it
+   * lapses. Unless the truth changes otherwise first, so late that the wheel would only notice it
+   * past the bound: then what stands is written a tick before that change.
+   */
+  private unlessFolded(tracked: TrackedPresence, evaluation: PresenceEvaluation, since: number, due: number, now: number): number | null {
+    const bound = since + this.pacing.maxLagMs;
+    if (!foldsAway(tracked.published, evaluation.forOthers, bound, this.pacing)) return due;
+    const lapse = evaluation.forOthers.lastActiveTs + this.pacing.lastActiveGranularityMs;
+    const next = evaluation.nextChangeAt;
+    return next !== null && next < lapse && next + this.tickMs > bound ? Math.max(now, next - this.tickMs) : null;
+  }
+
+  /**
+   * For a wake by the clock: when the change now pending began. The user was armed for the
+   * earliest time anything could change (`wakeAt`), and the wheel wakes up to a tick later, so
+   * the changes in between are replayed at their own times: one undone inside the tick ends the
+   * pending change, and the next begins when it happened.
+   */
+  private catchUp(tracked: TrackedPresence, now: number): { carried: PendingChange | null; since: number } {
+    let at = tracked.wakeAt !== null && tracked.wakeAt <= now ? tracked.wakeAt : now;
+    if (!tracked.pending || !tracked.published || at >= now) return { carried: tracked.pending, since: at };
+    for (let step = 0; step < MAX_CATCH_UP_STEPS && at < now; step += 1) {
+      const then = this.policy.evaluate(tracked.inputs, at, this.settings);
+      if (!sameView(seenView(tracked.published, at, this.pacing), then.forOthers)) return { carried: step === 0 ? tracked.pending : null, since: at };
+      const next = earliest(then.nextChangeAt, seenChangeAt(tracked.published, at, this.pacing));
+      if (next === null || next > now) return { carried: null, since: now };
+      at = next;
+    }
+    return { carried: null, since: at };
+  }
+
+  /**
    * Re-evaluates a user, re-arms their timer and returns what must be published, if anything.
    * `before` is the view before a request's inputs, or null when the clock woke the user; a
    * change the clock made began when the user was due (the wheel wakes up to a tick later).
    */
   private reconcile(tracked: TrackedPresence, now: number, cause: { byHand: boolean; before: PresenceView | null }): Publication | null {
-    const wokeAt = cause.before === null && tracked.wakeAt !== null && tracked.wakeAt <= now ? tracked.wakeAt : now;
     const evaluation = this.evaluate(tracked, now);
     const seen = tracked.published && seenView(tracked.published, now, this.pacing);
     const byRequest = cause.before !== null && !sameView(cause.before, evaluation.forOthers);
-    tracked.pending = pendingChange(seen, evaluation.forOthers, tracked.pending, byRequest ? now : wokeAt, byRequest);
-    const due = publicationDue(seen, evaluation.forOthers, tracked.pending, now, { byHand: cause.byHand, publishedAt: tracked.publishedAt }, this.pacing);
+    // Readers saw the truth until this request (a change undid itself before the wheel came by): nothing was pending.
+    const { carried, since } =
+      cause.before === null ? this.catchUp(tracked, now) : { carried: seen && sameView(cause.before, seen) ? null : tracked.pending, since: now };
+    tracked.pending = pendingChange(seen, evaluation.forOthers, carried, since, byRequest);
+    let due = publicationDue(seen, evaluation.forOthers, tracked.pending, now, { byHand: cause.byHand, publishedAt: tracked.publishedAt }, this.pacing);
+    if (due !== null && !cause.byHand && tracked.pending) due = this.unlessFolded(tracked, evaluation, tracked.pending.since, due, now);
     // Due within this tick: written now, so the wheel's resolution never adds to the lag.
     if (due !== null && due - now < this.tickMs) {
       const publication = { userId: tracked.userId, view: evaluation.forOthers, previous: seen, changedAt: tracked.pending?.since ?? now };
@@ -156,9 +194,9 @@ export class PresenceEngine {
       return publication;
     }
     // Wake when presence or what readers make of it changes by itself, or a held-back change
-    // falls due (armed a tick early, so it is written by then), whichever is first.
+    // falls due (armed for the start of its tick, so it is written by then), whichever is first.
     const wake = earliest(evaluation.nextChangeAt, seenChangeAt(tracked.published, now, this.pacing));
-    this.arm(tracked, earliest(wake, due === null ? null : due - this.tickMs + 1));
+    this.arm(tracked, earliest(wake, due === null ? null : Math.floor(due / this.tickMs) * this.tickMs));
     return null;
   }
 }

@@ -21,6 +21,7 @@ export function pacingSettingsOf(config: AppConfig): PacingSettings {
     settleMs: config.PRESENCE_SETTLE_MS,
     offlineGraceMs: config.PRESENCE_OFFLINE_GRACE_MS,
     publishActivityLapses: config.PRESENCE_PUBLISH_ACTIVITY_LAPSES === 'true',
+    publishActivityBlips: config.PRESENCE_PUBLISH_ACTIVITY_BLIPS === 'true',
     lastActiveGranularityMs: config.PRESENCE_LAST_ACTIVE_GRANULARITY_MS,
   };
 }

@@ -19,6 +19,12 @@ export interface PacingSettings {
    * as currently active stops being so `lastActiveGranularityMs` after its `last_active_ts`.
    */
   publishActivityLapses: boolean;
+  /**
+   * Whether `currently_active` coming back is written even when it will lapse again by itself
+   * within `maxLagMs` (one burst of activity, then none for the granularity). When not, such a
+   * blip is folded away as batching within the bound folds any change undone inside it.
+   */
+  publishActivityBlips: boolean;
   lastActiveGranularityMs: number;
 }
 
@@ -89,6 +95,18 @@ export function publicationDue(
   const hold = pending.byRequest ? 0 : view.presence === 'offline' ? pacing.offlineGraceMs : pacing.settleMs;
   const wanted = Math.max(cause.publishedAt + pacing.minIntervalMs, pending.since + hold);
   return Math.max(now, Math.min(wanted, pending.since + pacing.maxLagMs));
+}
+
+/**
+ * Whether a pending change may be left unwritten because it undoes itself within the bound:
+ * readers already have the status text, and what they will make of the published view at
+ * `bound` is what they would make then of the truth published now (the user currently active
+ * again, lapsing by then with no further activity). Any further change of the truth wakes the
+ * engine, which looks again.
+ */
+export function foldsAway(published: PresenceView | null, view: PresenceView, bound: number, pacing: PacingSettings): boolean {
+  if (pacing.publishActivityBlips || !published || published.statusMsg !== view.statusMsg) return false;
+  return sameView(seenView(published, bound, pacing), seenView(view, bound, pacing));
 }
 
 /**

@@ -7,7 +7,7 @@ import { legacyUpdates } from './legacy-updates.js';
 import { replayDay } from './presence-cost.js';
 
 const DAY = 86_400_000;
-const AT_ONCE: PacingSettings = { maxLagMs: 600_000, minIntervalMs: 0, settleMs: 0, offlineGraceMs: 0, publishActivityLapses: true, lastActiveGranularityMs: 60_000 };
+const AT_ONCE: PacingSettings = { maxLagMs: 600_000, minIntervalMs: 0, settleMs: 0, offlineGraceMs: 0, publishActivityLapses: true, publishActivityBlips: true, lastActiveGranularityMs: 60_000 };
 const SETTLED: PacingSettings = { ...AT_ONCE, settleMs: 600_000 };
 
 describe('presence cost of a simulated day', () => {
