@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { AppConfig } from '../src/config/app-config.js';
 import { eventsWritten } from './scenarios/events-written.js';
 import { fanout } from './scenarios/fanout.js';
 import { longPoll } from './scenarios/long-poll.js';
@@ -20,9 +19,15 @@ const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--onl
 // The in-process measurements run first, before the load tests leave the machine warm and busy.
 const scenarios: Array<[string, () => Promise<ScenarioResult> | ScenarioResult]> = [
   ['timers', () => timerScale(options)],
-  ['events', () => eventsWritten(options, new AppConfig().PRESENCE_SETTLE_MS, '≤ 3 per active user-hour')],
-  // The same day with every change written at once: what the settle time saves.
-  ['events0', () => eventsWritten(options, 0, null)],
+  ['events', () => eventsWritten(options, {}, '≤ 3 per active user-hour, max lag ≤ 60 s')],
+  // The same day under other pacing: what each choice saves or costs (README, "Publication lag").
+  ['events0', () => eventsWritten(options, { settleMs: 0, publishActivityLapses: true, publishActivityBlips: true }, null)],
+  ['events-lapses', () => eventsWritten(options, { publishActivityLapses: true, publishActivityBlips: true }, null)],
+  ['events-blips', () => eventsWritten(options, { publishActivityBlips: true }, null)],
+  ['events-grace', () => eventsWritten(options, { offlineGraceMs: 60_000 }, null)],
+  ['events-2min', () => eventsWritten(options, { maxLagMs: 120_000, settleMs: 120_000 }, null)],
+  ['events-5min', () => eventsWritten(options, { maxLagMs: 300_000, settleMs: 300_000 }, null)],
+  ['events-10min', () => eventsWritten(options, { maxLagMs: 600_000, settleMs: 600_000 }, null)],
   ['input', () => presenceInput(options)],
   ['fanout1k', () => fanout(options, options.quick ? 50 : 1000)],
   ['fanout10k', () => fanout(options, options.quick ? 100 : 10_000)],

@@ -1,4 +1,5 @@
 import { request, TestClient, uniqueName } from './support/client.js';
+import { graphql } from './support/graphql.js';
 import { presenceOf, publishedPresenceEvents, syncUntilPresence } from './support/presence.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
@@ -159,12 +160,32 @@ describe('presence timers', () => {
     });
   });
 
-  it('flips currently_active after the last-active granularity', async () => {
-    await withServer({ PRESENCE_LAST_ACTIVE_GRANULARITY_MS: '1000', PRESENCE_SETTLE_MS: '0' }, async (server) => {
+  it('writes currently_active lapsing after the granularity when PRESENCE_PUBLISH_ACTIVITY_LAPSES=true', async () => {
+    await withServer({ PRESENCE_LAST_ACTIVE_GRANULARITY_MS: '1000', PRESENCE_SETTLE_MS: '0', PRESENCE_PUBLISH_ACTIVITY_LAPSES: 'true' }, async (server) => {
       const [alice, bob] = await roomMates(server);
       const { next_batch: since } = await bob.sync({ set_presence: 'offline' });
       await put(alice, { presence: 'online' });
       await syncUntilPresence(bob, since, alice.userId, (c) => c.presence === 'online' && c.currently_active === false);
+      expect((await publishedPresenceEvents(alice, ['m.presence'])).map((event) => event.content.currently_active)).toEqual([true, false]);
+    });
+  });
+
+  it('by default lets readers derive currently_active lapsing from last_active_ts, writing nothing for it', async () => {
+    await withServer({ PRESENCE_LAST_ACTIVE_GRANULARITY_MS: '1000' }, async (server) => {
+      const [alice, bob] = await roomMates(server);
+      const capabilities = (await bob.ok('GET', '/capabilities')).capabilities['org.matrix.msc3032.presence'];
+      expect(capabilities).toEqual({ last_active_granularity_ms: 1000, currently_active_lapses_published: false, max_publication_lag_ms: 60_000 });
+      await alice.sync();
+      const published = await publishedPresenceEvents(alice, ['m.presence']);
+      expect(published.map((event) => [event.content.presence, event.content.currently_active])).toEqual([['online', true]]);
+      // Past last_active_ts + the granularity every reader says what the published event implies.
+      const lapse = published[0].content.last_active_ts + 1000;
+      while (Date.now() <= lapse) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await bob.ok('GET', `/presence/${enc(alice.userId)}/status`)).toMatchObject({ presence: 'online', currently_active: false });
+      expect(presenceOf(await bob.sync({ set_presence: 'offline' }), alice.userId)).toMatchObject({ presence: 'online', currently_active: false });
+      const read = await graphql(server.baseUrl, bob.accessToken, 'query($ids: [ID!]!) { presences(userIds: $ids) { currentlyActive } }', { ids: [alice.userId] });
+      expect(read.data).toEqual({ presences: [{ currentlyActive: false }] });
+      expect(await publishedPresenceEvents(alice, ['m.presence'])).toHaveLength(1);
     });
   });
 

@@ -79,6 +79,23 @@ describe('presence settings', () => {
     expect(loadAppConfig({ PRESENCE_SYNC_IS_ACTIVITY: 'true' }).presenceSyncIsActivity).toBe(true);
   });
 
+  it('publishes every visible change within a minute by default, readers deriving currently_active lapsing', () => {
+    const config = loadAppConfig({});
+    expect(config.PRESENCE_MAX_LAG_MS).toBe(60_000);
+    expect(config.PRESENCE_SETTLE_MS).toBe(60_000);
+    expect(config.PRESENCE_MIN_PUBLISH_INTERVAL_MS).toBe(0);
+    expect(config.PRESENCE_OFFLINE_GRACE_MS).toBe(0);
+    expect(config.PRESENCE_PUBLISH_ACTIVITY_LAPSES).toBe('false');
+    expect(config.PRESENCE_PUBLISH_ACTIVITY_BLIPS).toBe('false');
+  });
+
+  it('refuses a pacing knob beyond PRESENCE_MAX_LAG_MS, naming the bound, and accepts it once the bound is raised', () => {
+    for (const key of ['PRESENCE_SETTLE_MS', 'PRESENCE_MIN_PUBLISH_INTERVAL_MS', 'PRESENCE_OFFLINE_GRACE_MS']) {
+      expect(() => loadAppConfig({ [key]: '600000' })).toThrow(/must not exceed PRESENCE_MAX_LAG_MS=60000/);
+      expect(loadAppConfig({ [key]: '600000', PRESENCE_MAX_LAG_MS: '600000' })[key as 'PRESENCE_SETTLE_MS']).toBe(600_000);
+    }
+  });
+
   it('accepts a fractional rate limit', () => {
     expect(loadAppConfig({ RATE_LIMIT_PRESENCE_PER_SECOND: '0.5' }).RATE_LIMIT_PRESENCE_PER_SECOND).toBe(0.5);
   });
@@ -89,6 +106,9 @@ describe('presence settings', () => {
     ['PRESENCE_IDLE_TIMEOUT_MS', '10'],
     ['PRESENCE_SYNC_IS_ACTIVITY', 'sometimes'],
     ['RATE_LIMIT_PRESENCE_BURST', '0'],
+    ['PRESENCE_MAX_LAG_MS', '-1'],
+    ['PRESENCE_PUBLISH_ACTIVITY_LAPSES', 'yes'],
+    ['PRESENCE_PUBLISH_ACTIVITY_BLIPS', '1'],
   ])('refuses %s=%s', (key, value) => {
     expect(() => loadAppConfig({ [key]: value })).toThrow(ConfigError);
   });

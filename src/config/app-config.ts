@@ -155,6 +155,15 @@ export class AppConfig {
   PRESENCE_SYNC_IS_ACTIVITY?: 'true' | 'false';
 
   /**
+   * The longest any change others can see waits before it is written, whatever caused it
+   * (PRODUCT.md 11.15); the pacing knobs below may not ask for longer.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  PRESENCE_MAX_LAG_MS = 60_000;
+
+  /**
    * Automatic presence changes (idle, timeouts, currently_active, device reports) are written at
    * most this often per user; changes made by hand always at once. 0 writes every change.
    */
@@ -165,12 +174,35 @@ export class AppConfig {
 
   /**
    * How long a change the clock makes (idle, currently_active lapsing, busy lapsing) must hold
-   * before it is written; changes a request makes and going offline are written at once.
+   * before it is written; changes a request makes are written at once.
    */
   @Transform(toInt)
   @IsInt()
   @Min(0)
-  PRESENCE_SETTLE_MS = 600_000;
+  PRESENCE_SETTLE_MS = 60_000;
+
+  /**
+   * How long going offline because every device timed out must hold before it is written: a
+   * device back within it writes nothing. Going offline by request or by hand is written at once.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  PRESENCE_OFFLINE_GRACE_MS = 0;
+
+  /**
+   * Whether currently_active lapsing is written as an m.presence event. `false`: readers derive
+   * it (currently active until last_active_ts + PRESENCE_LAST_ACTIVE_GRANULARITY_MS).
+   */
+  @IsIn(['true', 'false'])
+  PRESENCE_PUBLISH_ACTIVITY_LAPSES: 'true' | 'false' = 'false';
+
+  /**
+   * Whether currently_active coming back is written when it lapses again by itself within
+   * PRESENCE_MAX_LAG_MS (activity, then none for the granularity). `false` folds such a blip away.
+   */
+  @IsIn(['true', 'false'])
+  PRESENCE_PUBLISH_ACTIVITY_BLIPS: 'true' | 'false' = 'false';
 
   /**
    * How often the presence timers are swept and device liveness written; what a client was told
@@ -312,6 +344,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** The pacing knobs that hold a change back, each within the PRESENCE_MAX_LAG_MS bound. */
+const PACED_BY_MAX_LAG = ['PRESENCE_MIN_PUBLISH_INTERVAL_MS', 'PRESENCE_SETTLE_MS', 'PRESENCE_OFFLINE_GRACE_MS'] as const;
+
 /** Builds the validated configuration from an environment map; unknown keys are ignored. */
 export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
   const optional = ['PRESENCE_SYNC_IS_ACTIVITY', 'LEGACY_SUNSET', 'LEGACY_DEPRECATION_DATE', 'GRAPHQL_IDE'];
@@ -328,6 +363,12 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
         const reasons = Object.values(error.constraints ?? {}).join('; ');
         return `${error.property}=${given}: ${reasons}`;
       }),
+    );
+  }
+  const beyondBound = PACED_BY_MAX_LAG.filter((key) => config[key] > config.PRESENCE_MAX_LAG_MS);
+  if (beyondBound.length > 0) {
+    throw new ConfigError(
+      beyondBound.map((key) => `${key}=${config[key]}: must not exceed PRESENCE_MAX_LAG_MS=${config.PRESENCE_MAX_LAG_MS} (raise that bound to allow it)`),
     );
   }
   return config;

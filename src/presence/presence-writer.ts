@@ -4,18 +4,11 @@ import { SqlStatements } from '../database/sql-statements.js';
 import { EventStore } from '../events/event-store.service.js';
 import type { RoomWriteTransaction } from '../events/room-write-transaction.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
-import type { PresenceView } from './core/presence-model.js';
 import { publicationEvents } from './core/presence-rules.js';
 import { presenceEventContent, statusEventContent } from './presence-events.js';
 import { upsertValues, UPSERT_PRESENCE_STATE } from './presence-state.mapper.js';
+import type { Publication } from './presence-engine.js';
 import type { TrackedPresence } from './tracked-presence.js';
-
-/** A change of what others see, to be written to the owner's profile room. */
-export interface Publication {
-  userId: string;
-  view: PresenceView;
-  previous: PresenceView | null;
-}
 
 /**
  * Writes what the presence engine decided: m.presence / m.status events in profile rooms and the

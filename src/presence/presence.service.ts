@@ -7,37 +7,18 @@ import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { AppConfig } from '../config/app-config.js';
 import { EventStore } from '../events/event-store.service.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
-import {
-  EMPTY_INPUTS,
-  type PresenceEvaluation,
-  type PresenceInput,
-  type PresencePolicy,
-  type PresenceSettings,
-  type PresenceView,
-} from './core/presence-model.js';
+import { EMPTY_INPUTS, type PresenceInput, type PresenceSettings, type PresenceView } from './core/presence-model.js';
 import { PRESENCE_POLICIES } from './core/policies.js';
-import { BY_HAND_INPUTS, pendingChange, publicationDue, sameView } from './core/presence-rules.js';
+import { BY_HAND_INPUTS } from './core/presence-rules.js';
+import { PresenceEngine, type Publication } from './presence-engine.js';
 import { publishedViewOf } from './presence-events.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
 import { fromRow } from './presence-state.mapper.js';
-import { PresenceWriter, type Publication } from './presence-writer.js';
-import { TimerWheel } from './timer-wheel.js';
-import { TrackedPresence } from './tracked-presence.js';
-
-/** What led to a re-evaluation: a request (with the view before its inputs) or the clock (`before` null). */
-interface RequestCause {
-  byHand: boolean;
-  before: PresenceView | null;
-}
+import { PresenceWriter } from './presence-writer.js';
+import { pacingSettingsOf, presenceSettingsOf } from './presence-settings.js';
 
 /** Users whose published presence is read at boot per query. */
 const BOOT_CHUNK = 500;
-
-/** The earlier of two times, either of which may be absent. */
-function earliest(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  return b === null ? a : Math.min(a, b);
-}
 
 const NEVER_SEEN: PresenceView = Object.freeze({ presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null });
 
@@ -48,9 +29,9 @@ const NEVER_SEEN: PresenceView = Object.freeze({ presence: 'offline', currentlyA
 const ACKNOWLEDGED_INPUTS: ReadonlySet<string> = new Set([...BY_HAND_INPUTS, 'device-report']);
 
 /**
- * The presence engine's shell around the pure core: it keeps every tracked user's inputs in
- * memory, wakes users when their presence will change by itself (one timer wheel swept each
- * tick) and publishes changes as m.presence / m.status state events in the owner's profile room.
+ * The presence engine's shell: PresenceEngine decides (inputs, evaluation, pacing, timers); this
+ * loads and persists its users, sweeps it each tick and writes what it publishes as m.presence /
+ * m.status state events in the owner's profile room.
  *
  * A 200 means it survives a crash: an acknowledged input's row is committed before the answer,
  * in the same transaction as the events it publishes (PresenceWriter), and any publication
@@ -63,10 +44,8 @@ const ACKNOWLEDGED_INPUTS: ReadonlySet<string> = new Set([...BY_HAND_INPUTS, 'de
 @Injectable()
 export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger(PresenceService.name);
-  private readonly users = new Map<string, TrackedPresence>();
-  private readonly policy: PresencePolicy;
   private readonly settings: PresenceSettings;
-  private wheel!: TimerWheel<TrackedPresence>;
+  private engine!: PresenceEngine;
   private ticker?: NodeJS.Timeout;
   private ticking: Promise<void> | null = null;
   private stopOnActivity?: () => void;
@@ -85,14 +64,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     private readonly ids: MscIdentifiers,
     private readonly config: AppConfig,
   ) {
-    this.policy = PRESENCE_POLICIES[config.PRESENCE_POLICY];
-    this.settings = {
-      idleTimeoutMs: config.PRESENCE_IDLE_TIMEOUT_MS,
-      syncOnlineTimeoutMs: config.PRESENCE_SYNC_ONLINE_TIMEOUT_MS,
-      busyTimeoutMs: config.PRESENCE_BUSY_TIMEOUT_MS,
-      lastActiveGranularityMs: config.PRESENCE_LAST_ACTIVE_GRANULARITY_MS,
-      syncIsActivity: config.presenceSyncIsActivity,
-    };
+    this.settings = presenceSettingsOf(config);
   }
 
   /** Whether presence is served at all (PRESENCE_ENABLED=false turns it off). */
@@ -106,7 +78,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   }
 
   get policyName(): string {
-    return this.policy.name;
+    return this.config.PRESENCE_POLICY;
   }
 
   /** The timers and settings in force. */
@@ -117,7 +89,13 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   /** Loads stored inputs and re-arms every user, so a user online at shutdown still times out. */
   async onModuleInit(): Promise<void> {
     const now = this.clock.now();
-    this.wheel = new TimerWheel(this.config.PRESENCE_TIMER_TICK_MS, now);
+    this.engine = new PresenceEngine(
+      PRESENCE_POLICIES[this.config.PRESENCE_POLICY],
+      this.settings,
+      pacingSettingsOf(this.config),
+      this.clock,
+      this.config.PRESENCE_TIMER_TICK_MS,
+    );
     if (!this.enabled) return;
     const rows = await this.rows.find();
     const published = await this.publishedViews(rows.map((row) => row.userId));
@@ -131,11 +109,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
         };
         this.writer.markChanged(tracked);
       }
-      this.users.set(row.userId, tracked);
-      const evaluation = this.evaluate(tracked, now);
-      // A change that happened while the server was down is published at the first tick.
-      const stale = !tracked.published || !sameView(tracked.published, evaluation.forOthers);
-      this.arm(tracked, stale ? now : evaluation.nextChangeAt);
+      this.engine.restore(tracked);
     }
     this.stopOnActivity = this.listenForActivity();
     this.ticker = setInterval(() => void this.tick(), this.config.PRESENCE_TIMER_TICK_MS);
@@ -175,35 +149,28 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     return () => stops.forEach((stop) => stop());
   }
 
-  /** Applies client inputs through the policy, publishing at once if presence changed. */
+  /** Applies client inputs through the engine, publishing at once what it says is due. */
   async apply(userId: string, inputs: PresenceInput[]): Promise<void> {
     if (!this.tracking || this.stopped) return;
-    const now = this.clock.now();
-    const tracked = this.track(userId);
-    const before = this.evaluate(tracked, now).forOthers;
-    const previous = tracked.inputs;
-    for (const input of inputs) tracked.inputs = this.policy.apply(tracked.inputs, input, now, this.settings);
-    // Inputs the policy ignores (a sign-in under the legacy policy) leave nothing to write or publish.
-    if (tracked.inputs === previous && !inputs.some((input) => ACKNOWLEDGED_INPUTS.has(input.kind))) return;
+    const { tracked, changed, publication } = this.engine.apply(userId, inputs);
+    const acknowledged = inputs.some((input) => ACKNOWLEDGED_INPUTS.has(input.kind));
+    if (!changed && !acknowledged) return;
     this.writer.markChanged(tracked);
-    const publication = this.reconcile(tracked, now, { byHand: inputs.some((input) => BY_HAND_INPUTS.has(input.kind)), before });
     // Durable before acknowledgement (see the class comment); liveness alone waits for the tick.
-    if (publication || this.closing || inputs.some((input) => ACKNOWLEDGED_INPUTS.has(input.kind))) {
+    if (publication || this.closing || acknowledged) {
       await this.writer.write(publication ? [publication] : [], [tracked]);
     }
   }
 
-  /** The user's presence as `viewerId` sees it: the truth for themselves, the published view for others. */
+  /** The user's presence as `viewerId` sees it: the truth for themselves, what was published for others. */
   view(userId: string, viewerId: string): PresenceView {
-    const tracked = this.users.get(userId);
-    if (!tracked || !this.enabled) return NEVER_SEEN;
-    if (userId === viewerId) return this.evaluate(tracked, this.clock.now()).forSelf;
-    return tracked.published ?? NEVER_SEEN;
+    if (!this.enabled) return NEVER_SEEN;
+    return this.engine.view(userId, viewerId);
   }
 
   /** The device inputs the core holds for a user (for the user's own inspection). */
   inputsOf(userId: string) {
-    return this.users.get(userId)?.inputs ?? EMPTY_INPUTS;
+    return this.engine.tracked(userId)?.inputs ?? EMPTY_INPUTS;
   }
 
   /** One sweep of the timer wheel: re-evaluate users whose presence may have changed by itself. */
@@ -211,12 +178,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     if (this.ticking) return this.ticking;
     this.ticking = (async () => {
       try {
-        const now = this.clock.now();
-        const publications: Publication[] = [];
-        for (const tracked of this.wheel.takeDue(now)) {
-          const publication = this.reconcile(tracked, now, { byHand: false, before: null });
-          if (publication) publications.push(publication);
-        }
+        const publications: Publication[] = this.engine.sweep();
         // One transaction: the publications, and every row behind its inputs.
         await this.writer.write(publications, this.writer.pending);
       } catch (error) {
@@ -241,58 +203,5 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       }
     }
     return views;
-  }
-
-  private track(userId: string): TrackedPresence {
-    let tracked = this.users.get(userId);
-    if (!tracked) this.users.set(userId, (tracked = new TrackedPresence(userId, EMPTY_INPUTS, null)));
-    return tracked;
-  }
-
-  /**
-   * The policy's answer for the user now. With the same inputs it stands until its nextChangeAt
-   * (the core's promise, tested), so the last one is reused: a request asks for it before and
-   * after its inputs, and a /sync again for the user's own presence.
-   */
-  private evaluate(tracked: TrackedPresence, now: number): PresenceEvaluation {
-    const last = tracked.evaluation;
-    if (last && tracked.evaluatedInputs === tracked.inputs && now >= tracked.evaluatedAt && (last.nextChangeAt === null || now < last.nextChangeAt)) {
-      return last;
-    }
-    const evaluation = this.policy.evaluate(tracked.inputs, now, this.settings);
-    tracked.evaluation = evaluation;
-    tracked.evaluatedInputs = tracked.inputs;
-    tracked.evaluatedAt = now;
-    return evaluation;
-  }
-
-  private arm(tracked: TrackedPresence, at: number | null): void {
-    if (at === null) this.wheel.cancel(tracked);
-    else this.wheel.schedule(tracked, at);
-  }
-
-  /**
-   * Re-evaluates a user, re-arms their timer and returns what must be published, if anything.
-   * `published` moves before the write so concurrent inputs never publish the same change twice.
-   */
-  private reconcile(tracked: TrackedPresence, now: number, cause: RequestCause): Publication | null {
-    const evaluation = this.evaluate(tracked, now);
-    const previous = tracked.published;
-    const byRequest = cause.before !== null && !sameView(cause.before, evaluation.forOthers);
-    tracked.pending = pendingChange(previous, evaluation.forOthers, tracked.pending, now, byRequest);
-    const due = publicationDue(previous && { view: previous, at: tracked.publishedAt }, evaluation.forOthers, now, {
-      byHand: cause.byHand,
-      byRequest: tracked.pending?.byRequest ?? false,
-      pendingSince: tracked.pending?.since ?? now,
-      minIntervalMs: this.config.PRESENCE_MIN_PUBLISH_INTERVAL_MS,
-      settleMs: this.config.PRESENCE_SETTLE_MS,
-    });
-    // Wake when presence changes by itself, or when a held-back change falls due, whichever is first.
-    this.arm(tracked, earliest(evaluation.nextChangeAt, due !== null && due > now ? due : null));
-    if (due !== now) return null;
-    tracked.published = evaluation.forOthers;
-    tracked.publishedAt = now;
-    tracked.pending = null;
-    return { userId: tracked.userId, view: evaluation.forOthers, previous };
   }
 }

@@ -22,6 +22,19 @@ describe(TimerWheel.name, () => {
     expect(wheel.takeDue(start + 10_000)).toEqual([]);
   });
 
+  it('says when the next sweep would find an entry due, skipping slots left empty', () => {
+    const wheel = new TimerWheel<Named>(1000, start);
+    const [a, b] = [new Named('a'), new Named('b')];
+    expect(wheel.nextDueAt()).toBeNull();
+    wheel.schedule(a, start + 2500);
+    wheel.schedule(b, start + 7000);
+    expect(wheel.nextDueAt()).toBe(start + 3000);
+    wheel.schedule(a, start + 9000);
+    expect(wheel.nextDueAt()).toBe(start + 7000);
+    expect(names(wheel.takeDue(start + 7000))).toEqual(['b']);
+    expect(wheel.nextDueAt()).toBe(start + 9000);
+  });
+
   it('moves a re-armed entry to its new time', () => {
     const wheel = new TimerWheel<Named>(1000, start);
     const a = new Named('a');

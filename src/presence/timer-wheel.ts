@@ -55,6 +55,18 @@ export class TimerWheel<E extends TimerEntry> {
     head.timerPrev = entry;
   }
 
+  /**
+   * When the next sweep would find something due (the start of the earliest filled slot), or null
+   * when nothing is armed: a simulation moves its fake clock straight there.
+   */
+  nextDueAt(): number | null {
+    let earliest: number | null = null;
+    for (const [slot, head] of this.slots) {
+      if (head.timerNext !== head && (earliest === null || slot < earliest)) earliest = slot;
+    }
+    return earliest === null ? null : earliest * this.resolutionMs;
+  }
+
   cancel(entry: E): void {
     if (!entry.armed) return;
     this.unlink(entry);

@@ -1,4 +1,4 @@
-import type { PendingChange } from './core/presence-rules.js';
+import type { PendingChange } from './core/publication-pacing.js';
 import type { PresenceEvaluation, PresenceInputs, PresenceView } from './core/presence-model.js';
 import { TimerEntry } from './timer-wheel.js';
 
@@ -11,6 +11,8 @@ export class TrackedPresence extends TimerEntry {
   publishedAt = 0;
   /** A change not yet published: since when, and whether a request made it (not stored). */
   pending: PendingChange | null = null;
+  /** When the user was last armed to wake (a change the clock makes begins then), or null. */
+  wakeAt: number | null = null;
   /** The last evaluation, of which inputs and when: it stands until its nextChangeAt. */
   evaluation: PresenceEvaluation | null = null;
   evaluatedInputs: PresenceInputs | null = null;

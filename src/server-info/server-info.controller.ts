@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { CurrentRequester, Public } from '../auth/access-token.guard.js';
 import type { Requester } from '../auth/requester.js';
 import { CLIENT_API_PREFIXES } from '../common/http/client-api.js';
+import { AppConfig } from '../config/app-config.js';
 import { defaultPushRules } from './default-push-rules.js';
 
 /** Spec versions this server answers to; r0 paths are served beside v3. */
@@ -45,6 +46,8 @@ export class VersionsController {
 
 @Controller(CLIENT_API_PREFIXES)
 export class ServerInfoController {
+  constructor(private readonly config: AppConfig) {}
+
   @Get('capabilities')
   capabilities() {
     return {
@@ -56,6 +59,13 @@ export class ServerInfoController {
         'm.3pid_changes': { enabled: false },
         'm.get_login_token': { enabled: false },
         'm.profile_fields': { enabled: true },
+        // How to read m.presence: when currently_active lapses are not written, a reader takes
+        // currently_active as true only until last_active_ts + the granularity.
+        'org.matrix.msc3032.presence': {
+          last_active_granularity_ms: this.config.PRESENCE_LAST_ACTIVE_GRANULARITY_MS,
+          currently_active_lapses_published: this.config.PRESENCE_PUBLISH_ACTIVITY_LAPSES === 'true',
+          max_publication_lag_ms: this.config.PRESENCE_MAX_LAG_MS,
+        },
       },
     };
   }

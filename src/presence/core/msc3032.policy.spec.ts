@@ -1,5 +1,4 @@
 import { msc3032Policy } from './msc3032.policy.js';
-import { publicationDue } from './presence-rules.js';
 import { DEFAULT_SETTINGS, PresenceScenario } from './presence-scenario.js';
 
 /** A /sync that returns at once (timeout=0): it starts and ends. */
@@ -256,37 +255,5 @@ describe('msc3032 policy', () => {
       synapseLike.syncFor('A', 'online', 600_000);
       expect(synapseLike.others).toMatchObject({ presence: 'online', currentlyActive: true });
     });
-  });
-});
-
-describe('publicationDue', () => {
-  const view = (presence: 'online' | 'unavailable' | 'offline', statusMsg: string | null = null) => ({ presence, currentlyActive: false, lastActiveTs: 0, statusMsg });
-  const byRequest = { byHand: false, byRequest: true, pendingSince: 2000, minIntervalMs: 0, settleMs: 600_000 };
-  const byClock = { ...byRequest, byRequest: false };
-
-  it('publishes the first view and any view changed by hand at once', () => {
-    expect(publicationDue(null, view('online'), 1000, { ...byClock, minIntervalMs: 60_000 })).toBe(1000);
-    expect(publicationDue({ view: view('online'), at: 900 }, view('unavailable'), 1000, { ...byClock, byHand: true, minIntervalMs: 60_000 })).toBe(1000);
-  });
-
-  it('holds an automatic change until the interval since the last publication has passed', () => {
-    const published = { view: view('online'), at: 1000 };
-    expect(publicationDue(published, view('unavailable'), 2000, { ...byRequest, minIntervalMs: 60_000 })).toBe(61_000);
-    expect(publicationDue(published, view('unavailable'), 70_000, { ...byRequest, minIntervalMs: 60_000 })).toBe(70_000);
-    expect(publicationDue(published, view('unavailable'), 2000, byRequest)).toBe(2000);
-  });
-
-  it('lets a change the clock made settle before writing it, except going offline', () => {
-    const published = { view: view('online'), at: 1000 };
-    expect(publicationDue(published, view('unavailable'), 5000, byClock)).toBe(602_000);
-    expect(publicationDue(published, view('unavailable'), 602_000, byClock)).toBe(602_000);
-    expect(publicationDue(published, view('unavailable'), 5000, { ...byClock, settleMs: 0 })).toBe(5000);
-    expect(publicationDue(published, view('offline'), 5000, byClock)).toBe(5000);
-  });
-
-  it('publishes a status text change at once and nothing when the view is unchanged', () => {
-    const published = { view: view('online'), at: 1000 };
-    expect(publicationDue(published, view('online', 'lunch'), 2000, { ...byClock, minIntervalMs: 60_000 })).toBe(2000);
-    expect(publicationDue(published, view('online'), 2000, byClock)).toBeNull();
   });
 });
