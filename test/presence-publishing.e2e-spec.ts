@@ -166,7 +166,8 @@ describe('presence timers', () => {
       const { next_batch: since } = await bob.sync({ set_presence: 'offline' });
       await put(alice, { presence: 'online' });
       await syncUntilPresence(bob, since, alice.userId, (c) => c.presence === 'online' && c.currently_active === false);
-      expect((await publishedPresenceEvents(alice, ['m.presence'])).map((event) => event.content.currently_active)).toEqual([true, false]);
+      // Registering wrote the first (offline) event.
+      expect((await publishedPresenceEvents(alice, ['m.presence'])).map((event) => event.content.currently_active)).toEqual([false, true, false]);
     });
   });
 
@@ -177,15 +178,19 @@ describe('presence timers', () => {
       expect(capabilities).toEqual({ last_active_granularity_ms: 1000, currently_active_lapses_published: false, max_publication_lag_ms: 60_000 });
       await alice.sync();
       const published = await publishedPresenceEvents(alice, ['m.presence']);
-      expect(published.map((event) => [event.content.presence, event.content.currently_active])).toEqual([['online', true]]);
+      // Registering wrote the first (offline) event.
+      expect(published.map((event) => [event.content.presence, event.content.currently_active])).toEqual([
+        ['offline', false],
+        ['online', true],
+      ]);
       // Past last_active_ts + the granularity every reader says what the published event implies.
-      const lapse = published[0].content.last_active_ts + 1000;
+      const lapse = published[1].content.last_active_ts + 1000;
       while (Date.now() <= lapse) await new Promise((resolve) => setTimeout(resolve, 100));
       expect(await bob.ok('GET', `/presence/${enc(alice.userId)}/status`)).toMatchObject({ presence: 'online', currently_active: false });
       expect(presenceOf(await bob.sync({ set_presence: 'offline' }), alice.userId)).toMatchObject({ presence: 'online', currently_active: false });
       const read = await graphql(server.baseUrl, bob.accessToken, 'query($ids: [ID!]!) { presences(userIds: $ids) { currentlyActive } }', { ids: [alice.userId] });
       expect(read.data).toEqual({ presences: [{ currentlyActive: false }] });
-      expect(await publishedPresenceEvents(alice, ['m.presence'])).toHaveLength(1);
+      expect(await publishedPresenceEvents(alice, ['m.presence'])).toHaveLength(2);
     });
   });
 
