@@ -21,6 +21,7 @@ export class IsNotAbove implements ValidatorConstraintInterface {
   }
 
   defaultMessage(args: ValidationArguments): string {
-    return `must not exceed ${args.constraints[0]}`;
+    const bound = args.constraints[0] as string;
+    return `must not exceed ${bound}=${String((args.object as Record<string, unknown>)[bound])} (raise that bound to allow it)`;
   }
 }
