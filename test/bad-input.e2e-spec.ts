@@ -35,6 +35,12 @@ describe('bad input', () => {
       expect(outcome(response)).toEqual(badJson);
     });
 
+    it('register reads a null auth as absent and answers the flows, as matrix-js-sdk asks for them', async () => {
+      const response = await request(server.baseUrl, 'POST', '/register', { username: uniqueName(), password: 'secret-password', auth: null });
+      expect(response.status).toBe(401);
+      expect(response.body.flows).toEqual([{ stages: ['m.login.dummy'] }]);
+    });
+
     it.each([
       ['room_alias_name', { room_alias_name: null }],
       ['name', { name: null }],

@@ -1,4 +1,4 @@
-import { IsBoolean, IsObject, IsString } from 'class-validator';
+import { IsBoolean, IsObject, IsOptional, IsString } from 'class-validator';
 import { OptionalKey } from '../../common/http/optional-key.js';
 
 /** POST /register. */
@@ -11,9 +11,13 @@ export class RegisterDto {
   @IsString()
   password?: string;
 
-  @OptionalKey()
+  /**
+   * `null` counts as absent, as Synapse reads it: matrix-js-sdk's InteractiveAuth asks for the
+   * flows with `doRequest(null)`, and `client.register` sends that as `"auth": null`.
+   */
+  @IsOptional()
   @IsObject()
-  auth?: Record<string, unknown>;
+  auth?: Record<string, unknown> | null;
 
   @OptionalKey()
   @IsString()
