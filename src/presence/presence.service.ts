@@ -119,7 +119,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
     clearInterval(this.ticker);
-    this.stopOnActivity?.();
     await this.ticking;
     await this.writer.write([], this.writer.pending);
   }
@@ -132,6 +131,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
    */
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    // Requests are served until the HTTP server has closed, so their activity is kept until now.
+    this.stopOnActivity?.();
     await this.writer.write([], this.writer.pending);
     await this.writer.settled();
   }
