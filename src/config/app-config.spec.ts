@@ -85,7 +85,7 @@ describe('presence settings', () => {
     expect(config.PRESENCE_SETTLE_MS).toBe(60_000);
     expect(config.PRESENCE_MIN_PUBLISH_INTERVAL_MS).toBe(0);
     expect(config.PRESENCE_OFFLINE_GRACE_MS).toBe(0);
-    expect(config.PRESENCE_PUBLISH_ACTIVITY_LAPSES).toBe('false');
+    expect(config.PRESENCE_PUBLISH_ACTIVITY_LAPSES).toBe('true');
     expect(config.PRESENCE_PUBLISH_ACTIVITY_BLIPS).toBe('false');
   });
 

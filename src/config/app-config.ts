@@ -198,7 +198,7 @@ export class AppConfig {
    * it (currently active until last_active_ts + PRESENCE_LAST_ACTIVE_GRANULARITY_MS).
    */
   @IsIn(['true', 'false'])
-  PRESENCE_PUBLISH_ACTIVITY_LAPSES: 'true' | 'false' = 'false';
+  PRESENCE_PUBLISH_ACTIVITY_LAPSES: 'true' | 'false' = 'true';
 
   /**
    * Whether currently_active coming back is written when it lapses again by itself within

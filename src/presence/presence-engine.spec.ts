@@ -13,7 +13,7 @@ const DEFAULTS: PacingSettings = {
   minIntervalMs: 0,
   settleMs: 60_000,
   offlineGraceMs: 0,
-  publishActivityLapses: false,
+  publishActivityLapses: true,
   publishActivityBlips: false,
   lastActiveGranularityMs: DEFAULT_SETTINGS.lastActiveGranularityMs,
 };
@@ -157,8 +157,18 @@ describe('PresenceEngine pacing switches', () => {
   const activity = { kind: 'activity' as const, deviceId: 'LAPTOP' };
   const shape = (drive: Drive) => drive.published.map((p) => [p.view.presence, p.view.currentlyActive, p.at - p.changedAt]);
 
-  it('by default writes nothing when currently_active lapses; every reader derives it from last_active_ts', () => {
+  it('keeps a user who stays active currently active for others, with no event after the first', () => {
     const drive = new Drive().apply(sync());
+    drive.onSweep = () => expect(drive.seen.currentlyActive).toBe(true);
+    for (let step = 0; step < 20; step += 1) {
+      drive.advance(30_000).apply(activity);
+      expect(drive.seen.currentlyActive).toBe(true);
+    }
+    expect(shape(drive)).toEqual([['online', true, 0]]);
+  });
+
+  it('without PRESENCE_PUBLISH_ACTIVITY_LAPSES writes nothing when currently_active lapses; every reader derives it from last_active_ts', () => {
+    const drive = new Drive({ publishActivityLapses: false }).apply(sync());
     drive.advance(59_000);
     expect(drive.seen.currentlyActive).toBe(true);
     drive.advance(2000);
@@ -166,16 +176,16 @@ describe('PresenceEngine pacing switches', () => {
     expect(shape(drive)).toEqual([['online', true, 0]]);
   });
 
-  it('with PRESENCE_PUBLISH_ACTIVITY_LAPSES writes the lapse once it has settled, within the bound', () => {
-    const drive = new Drive({ publishActivityLapses: true }).apply(sync()).advance(200_000);
+  it('by default writes the lapse of currently_active once it has settled, within the bound', () => {
+    const drive = new Drive().apply(sync()).advance(200_000);
     expect(shape(drive)).toEqual([
       ['online', true, 0],
       ['online', false, 60_000],
     ]);
   });
 
-  it('folds away one burst of activity that lapses within the bound, and writes a longer one at once', () => {
-    const drive = new Drive().apply(sync()).advance(120_000);
+  it('with lapses derived, folds away one burst of activity that lapses within the bound, and writes a longer one at once', () => {
+    const drive = new Drive({ publishActivityLapses: false }).apply(sync()).advance(120_000);
     drive.apply(activity).advance(30_000);
     // Others see the user not currently active for the blip's minute: as if written at its end.
     expect(drive.seen.currentlyActive).toBe(false);
@@ -190,20 +200,20 @@ describe('PresenceEngine pacing switches', () => {
   });
 
   it('with PRESENCE_PUBLISH_ACTIVITY_BLIPS writes each return to currently active at once', () => {
-    const drive = new Drive({ publishActivityBlips: true }).apply(sync()).advance(120_000).apply(activity);
+    const drive = new Drive({ publishActivityLapses: false, publishActivityBlips: true }).apply(sync()).advance(120_000).apply(activity);
     expect(shape(drive)).toEqual([
       ['online', true, 0],
       ['online', true, 0],
     ]);
   });
 
-  it('writes going offline at once by default, and after PRESENCE_OFFLINE_GRACE_MS unless a device bridges the gap', () => {
+  it('writes going offline at once by default, and after PRESENCE_OFFLINE_GRACE_MS unless a device bridges the gap (lapses derived)', () => {
     const end = { kind: 'sync-end' as const, deviceId: 'LAPTOP' };
     const immediate = new Drive().apply(sync()).advance(10_000).apply(end).advance(120_000);
     expect(shape(immediate).at(-1)).toEqual(['offline', false, expect.any(Number)]);
     expect(immediate.published.at(-1)!.at - immediate.published.at(-1)!.changedAt).toBeLessThan(TICK);
 
-    const bridged = new Drive({ offlineGraceMs: 45_000 }).apply(sync()).advance(10_000).apply(end).advance(60_000);
+    const bridged = new Drive({ offlineGraceMs: 45_000, publishActivityLapses: false }).apply(sync()).advance(10_000).apply(end).advance(60_000);
     expect(bridged.seen.presence).toBe('online');
     // Readers never see the gap; the phone coming back is activity, written as such.
     bridged.apply(sync('PHONE')).advance(120_000);
@@ -212,18 +222,18 @@ describe('PresenceEngine pacing switches', () => {
       ['online', true, 30_000],
     ]);
 
-    const gone = new Drive({ offlineGraceMs: 45_000 }).apply(sync()).advance(10_000).apply(end).advance(120_000);
+    const gone = new Drive({ offlineGraceMs: 45_000, publishActivityLapses: false }).apply(sync()).advance(10_000).apply(end).advance(120_000);
     expect(shape(gone).at(-1)).toEqual(['offline', false, 45_000]);
   });
 
-  it('lets idling settle for PRESENCE_SETTLE_MS, so a pause undone within it writes nothing', () => {
+  it('lets idling settle for PRESENCE_SETTLE_MS, so a pause undone within it writes nothing (lapses derived, to show idling alone)', () => {
     // Idle from 300 s, back at 330 s: never written as unavailable; the activity is (readers lag since 300 s).
-    const paused = new Drive().apply(sync()).advance(330_000).apply(activity).advance(10_000);
+    const paused = new Drive({ publishActivityLapses: false }).apply(sync()).advance(330_000).apply(activity).advance(10_000);
     expect(shape(paused)).toEqual([
       ['online', true, 0],
       ['online', true, 30_000],
     ]);
-    const idle = new Drive().apply(sync()).advance(400_000);
+    const idle = new Drive({ publishActivityLapses: false }).apply(sync()).advance(400_000);
     expect(shape(idle)).toEqual([
       ['online', true, 0],
       ['unavailable', false, 60_000],
