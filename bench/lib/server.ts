@@ -23,6 +23,27 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * Waits until a server process answers `/versions`. Fails with what it printed if it exits
+ * first, and kills it if it has not answered within `timeoutMs`.
+ */
+export async function untilServing(child: ChildProcess, baseUrl: string, stderr: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited during start-up: ${stderr()}`);
+    try {
+      if ((await fetch(`${baseUrl}/_matrix/client/versions`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not start: ${stderr()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
  * Starts the built server (dist/src/main.js) as its own process on a fresh SQLite file, as
  * `npm start` would, and waits until it answers.
  */
@@ -47,17 +68,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited during start-up: ${stderr}`);
-    try {
-      if ((await fetch(`${baseUrl}/_matrix/client/versions`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`server did not start: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await untilServing(child, baseUrl, () => stderr, 30_000);
   return {
     baseUrl,
     process: child,

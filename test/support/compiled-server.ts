@@ -1,9 +1,9 @@
 import { transformFile } from '@swc/core';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, untilServing } from '../../bench/lib/server.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SOURCES = ['src', 'migrations'];
@@ -52,17 +52,6 @@ export interface CompiledServerProcess {
   stderr(): string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 /** Starts the compiled server as its own process on `databasePath` and waits until it answers. */
 export async function spawnCompiledServer(compiled: CompiledServer, databasePath: string, env: Record<string, string> = {}): Promise<CompiledServerProcess> {
   const port = await freePort();
@@ -85,19 +74,6 @@ export async function spawnCompiledServer(compiled: CompiledServer, databasePath
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited during start-up: ${stderr}`);
-    try {
-      if ((await fetch(`${baseUrl}/_matrix/client/versions`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not start: ${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await untilServing(child, baseUrl, () => stderr, 60_000);
   return { baseUrl, child, exited, stderr: () => stderr };
 }
