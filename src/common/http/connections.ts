@@ -3,11 +3,6 @@ import type { Socket } from 'node:net';
 import type { AppConfig } from '../../config/app-config.js';
 import { MatrixError } from '../matrix-error.js';
 
-interface Exchange {
-  request: IncomingMessage;
-  response: ServerResponse;
-}
-
 /**
  * What each open connection is doing, for the two decisions Node's HTTP server leaves to us:
  * whether a connection whose request failed below the router can still be answered, and which
@@ -15,15 +10,15 @@ interface Exchange {
  */
 export class Connections {
   private readonly open = new Set<Socket>();
-  /** The latest request on each connection; kept after its answer, until the next one. */
-  private readonly latest = new WeakMap<Socket, Exchange>();
+  /** The answer to the latest request on each connection (its request is `.req`); kept until the next one. */
+  private readonly latest = new WeakMap<Socket, ServerResponse>();
 
   watch(server: Server): void {
     server.on('connection', (socket: Socket) => {
       this.open.add(socket);
       socket.once('close', () => this.open.delete(socket));
     });
-    server.on('request', (request: IncomingMessage, response: ServerResponse) => this.latest.set(request.socket, { request, response }));
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => this.latest.set(request.socket, response));
   }
 
   /**
@@ -32,9 +27,9 @@ export class Connections {
    * failure is about a new request (Node emits no 'request' before the headers are complete).
    */
   canAnswer(socket: Socket): boolean {
-    const exchange = this.latest.get(socket);
-    if (!exchange || !exchange.response.headersSent) return true;
-    return exchange.request.complete && exchange.response.writableFinished;
+    const response = this.latest.get(socket);
+    if (!response || !response.headersSent) return true;
+    return response.req.complete && response.writableFinished;
   }
 
   /**
@@ -44,8 +39,8 @@ export class Connections {
    */
   dropAllButAnswering(): void {
     for (const socket of this.open) {
-      const exchange = this.latest.get(socket);
-      const answering = exchange !== undefined && exchange.request.complete && !exchange.response.writableFinished;
+      const response = this.latest.get(socket);
+      const answering = response !== undefined && response.req.complete && !response.writableFinished;
       if (!answering) socket.destroy();
     }
   }
