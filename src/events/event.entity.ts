@@ -7,7 +7,6 @@ import { bigintTransformer } from '../database/bigint.transformer.js';
  */
 @Entity('events')
 @Index('events_room_stream', ['roomId', 'streamOrdering'])
-@Index('events_room_state_key', ['roomId', 'type', 'stateKey', 'streamOrdering'])
 @Index('events_txn', ['sender', 'deviceId', 'txnId'], { unique: true, where: 'txn_id IS NOT NULL' })
 export class EventEntity {
   @PrimaryColumn({ name: 'stream_ordering', type: 'integer' })
