@@ -50,6 +50,8 @@ export interface CompiledServerProcess {
   /** Resolves with the exit once the process has ended. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr(): string;
+  /** What it wrote to stdout (its log), the latest 1 MB. */
+  stdout(): string;
 }
 
 /** Starts the compiled server as its own process on `databasePath` and waits until it answers. */
@@ -66,8 +68,10 @@ export async function spawnCompiledServer(compiled: CompiledServer, databasePath
       PASSWORD_HASH_COST: '10',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout = (stdout + chunk.toString()).slice(-1_000_000)));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -75,5 +79,5 @@ export async function spawnCompiledServer(compiled: CompiledServer, databasePath
   );
   const baseUrl = `http://127.0.0.1:${port}`;
   await untilServing(child, baseUrl, () => stderr, 60_000);
-  return { baseUrl, child, exited, stderr: () => stderr };
+  return { baseUrl, child, exited, stderr: () => stderr, stdout: () => stdout };
 }
