@@ -25,6 +25,8 @@ const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
 /** The route table of each application built here, for tools that walk every endpoint. */
 const routeTables = new WeakMap<NestFastifyApplication, RouteRegistry>();
+/** The connections of each application built here, for a shutdown past its deadline. */
+const openConnections = new WeakMap<NestFastifyApplication, Connections>();
 
 export function routeRegistryOf(app: NestFastifyApplication): RouteRegistry {
   const routes = routeTables.get(app);
@@ -84,8 +86,25 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   registerGraphqlNestingLimit(fastify, config.JSON_MAX_DEPTH);
   app.useGlobalFilters(filter);
   app.useGlobalPipes(new MatrixValidationPipe());
-  app.enableShutdownHooks();
   await app.init();
   routeTables.set(app, routes);
+  openConnections.set(app, connections);
   return app;
+}
+
+/**
+ * Closes the application as a shutdown does (main.ts, on SIGTERM or SIGINT): long-polls answer
+ * at once, WebSockets are closed with 1001, requests under way are answered, pending presence is
+ * written and the database closed. Connections still open `timeoutMs` after the start (a client
+ * sending its headers slowly, a WebSocket client not reading its close frame, a slow answer) are
+ * destroyed then, so that the rest of the shutdown goes on.
+ */
+export async function closeApp(app: NestFastifyApplication, timeoutMs: number): Promise<void> {
+  const connections = openConnections.get(app);
+  const deadline = setTimeout(() => connections?.destroyAll(), timeoutMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(deadline);
+  }
 }

@@ -30,7 +30,7 @@ describe('health endpoints', () => {
     const response = await get(server.baseUrl, '/health/ready');
     expect(response.status).toBe(200);
     expect(response.body.status).toBe('ok');
-    expect(Object.keys(response.body.details).sort()).toEqual(['database', 'migrations', 'presence-owner']);
+    expect(Object.keys(response.body.details).sort()).toEqual(['database', 'migrations', 'presence-owner', 'shutdown']);
     for (const detail of Object.values<{ status: string }>(response.body.details)) expect(detail.status).toBe('up');
   });
 

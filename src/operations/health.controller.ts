@@ -1,4 +1,4 @@
-import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, OnModuleDestroy, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
@@ -13,7 +13,10 @@ const DATABASE_PING_TIMEOUT_MS = 2000;
  * the answer but each check's name and status. A failed check answers 503 with the same shape.
  */
 @Controller('health')
-export class HealthController {
+export class HealthController implements OnModuleDestroy {
+  /** Set when the shutdown begins, so that load balancers stop sending before the server stops accepting. */
+  private stopping = false;
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
@@ -22,6 +25,10 @@ export class HealthController {
     private readonly checks: ReadinessChecks,
   ) {}
 
+  onModuleDestroy(): void {
+    this.stopping = true;
+  }
+
   /** The process answers requests. */
   @Public()
   @Get('live')
@@ -29,11 +36,12 @@ export class HealthController {
     return this.run(reply, []);
   }
 
-  /** The database answers, every migration has run, and whatever else was registered is up. */
+  /** Not shutting down, the database answers, every migration ran, and whatever else was registered is up. */
   @Public()
   @Get('ready')
   ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     return this.run(reply, [
+      () => (this.stopping ? this.indicators.check('shutdown').down('shutting down') : this.indicators.check('shutdown').up()),
       () => this.database.pingCheck('database').withTimeout(DATABASE_PING_TIMEOUT_MS),
       () => this.migrations(),
       ...this.checks.all,
