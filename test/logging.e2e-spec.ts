@@ -54,7 +54,7 @@ describe('the server log', () => {
     server.child.kill('SIGTERM');
     await server.exited;
     const output = lines(server.stdout());
-    expect(output.some((line) => /INFO.*request completed/.test(line))).toBe(true);
+    expect(output.some((line) => /INFO: \[req-\d+\] GET \/_matrix\/client\/versions → 200 \([\d.]+ ms\)$/.test(line))).toBe(true);
     for (const line of output) expect(() => JSON.parse(line)).toThrow();
   });
 });

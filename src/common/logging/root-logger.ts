@@ -42,6 +42,14 @@ export function scrubSecrets(text: string): string {
   return SECRET_PATTERNS.reduce((scrubbed, [pattern, replacement]) => scrubbed.replace(pattern, replacement), text);
 }
 
+/** A pretty line's message: `[reqId] [context] message`, an access line as `GET /path → 200 (3.1 ms)`. */
+function prettyMessage(log: Record<string, unknown>, messageKey: string): string {
+  const request = log.req as { method?: string; url?: string } | undefined;
+  const reply = log.res as { statusCode?: number } | undefined;
+  const message = request && reply ? `${request.method} ${request.url} → ${reply.statusCode} (${log.responseTime} ms)` : String(log[messageKey] ?? '');
+  return [log.reqId && `[${log.reqId}]`, log.context && `[${log.context}]`, message].filter(Boolean).join(' ');
+}
+
 /** The request logger of the request being served, for lines logged by code that has no request at hand. */
 export const requestLoggers = new AsyncLocalStorage<LineLogger>();
 
@@ -77,7 +85,15 @@ export function createRootLogger(options: { level: LogLevel; format: LogFormat }
     },
   };
   if (options.format === 'pretty') {
-    return pino(config, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination: destination ?? 1 }));
+    const stream = pretty({
+      sync: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      // One line each: the request ID and component first, an access line as method, path, status and time.
+      messageFormat: prettyMessage,
+      ignore: 'pid,hostname,context,reqId,req,res,responseTime',
+      destination: destination ?? 1,
+    });
+    return pino(config, stream);
   }
   return pino(config, destination ?? pino.destination({ dest: 1, sync: true }));
 }
