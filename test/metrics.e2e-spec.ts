@@ -33,6 +33,15 @@ async function scrape(baseUrl: string): Promise<Sample[]> {
   return parseExposition(await response.text());
 }
 
+/** Scrapes until `done` holds for the samples, pausing between scrapes. */
+async function scrapeUntil(baseUrl: string, done: (samples: Sample[]) => boolean): Promise<Sample[]> {
+  for (;;) {
+    const samples = await scrape(baseUrl);
+    if (done(samples)) return samples;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** The value of one series (0 when it has not appeared yet). */
 function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   const found = samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value));
@@ -85,15 +94,20 @@ describe('GET /metrics', () => {
     expect(after.some((sample) => sample.name === 'process_resident_memory_bytes')).toBe(true);
   });
 
+  it('times the presence timer sweeps', async () => {
+    // The timers are swept every PRESENCE_TIMER_TICK_MS; wait for one.
+    const samples = await scrapeUntil(server.baseUrl, (found) => valueOf(found, 'presence_rooms_presence_sweep_duration_seconds_count') >= 1);
+    expect(valueOf(samples, 'presence_rooms_presence_sweep_duration_seconds_bucket', { le: '+Inf' })).toBeGreaterThanOrEqual(1);
+  });
+
   it('counts a waiting /sync long-poll while it waits', async () => {
     const carol = await TestClient.register(server.baseUrl);
     const { next_batch: since } = await carol.sync();
     const waiting = carol.sync({ since, timeout: 30_000 });
-    let samples = await scrape(server.baseUrl);
-    while (valueOf(samples, 'presence_rooms_sync_long_polls_waiting') < 1) samples = await scrape(server.baseUrl);
+    await scrapeUntil(server.baseUrl, (found) => valueOf(found, 'presence_rooms_sync_long_polls_waiting') >= 1);
     await carol.ok('PUT', '/user/' + enc(carol.userId) + '/account_data/org.example.wake', { wake: true });
     await waiting;
-    samples = await scrape(server.baseUrl);
+    const samples = await scrape(server.baseUrl);
     expect(valueOf(samples, 'presence_rooms_sync_long_polls_waiting')).toBe(0);
   });
 

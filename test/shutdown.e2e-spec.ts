@@ -69,6 +69,7 @@ describe('graceful shutdown', () => {
       for (;;) {
         const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
         if (/^presence_rooms_sync_long_polls_waiting 1$/m.test(metrics)) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
 
       server.child.kill(signal);
