@@ -86,7 +86,7 @@ describe('graceful shutdown', () => {
     });
   }
 
-  it('does not let unfinished headers or a WebSocket client that stopped reading hold it past SHUTDOWN_TIMEOUT_MS', async () => {
+  it('reports not ready while stopping, and does not let unfinished headers or a WebSocket client that stopped reading hold it past SHUTDOWN_TIMEOUT_MS', async () => {
     // Request deadlines far longer than the test: only the shutdown's own deadline can free these.
     server = await spawnCompiledServer(compiled, join(dir, 'db.sqlite'), {
       SHUTDOWN_TIMEOUT_MS: '1000',
@@ -100,6 +100,15 @@ describe('graceful shutdown', () => {
     halfHeaders.write('GET /_matrix/client/versions HTTP/1.1\r\nHost: x\r\n');
 
     server.child.kill('SIGTERM');
+    // While it waits for the stalled socket it still serves, and says it is not ready.
+    for (;;) {
+      const ready = await fetch(`${server.baseUrl}/health/ready`);
+      if (ready.status === 503) {
+        expect(((await ready.json()) as { error: unknown }).error).toEqual({ shutdown: { status: 'down', message: 'shutting down' } });
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     // ws would wait 30 s for the stalled client's close frame; the test's own timeout is shorter.
     expect(await server.exited).toEqual({ code: 0, signal: null });
     await halfHeaders.untilClosed();
