@@ -8,6 +8,8 @@ const TOKEN_KEY = 'presence-rooms.dashboard.token';
 const FOLLOW_KEY = 'presence-rooms.dashboard.follow';
 const LEGACY_REFRESH_MS = 3000;
 const TIMELINE_LENGTH = 100;
+/** graphql-ws close codes for a missing or refused token. */
+const TOKEN_REFUSED = new Set([4401, 4403]);
 const PRESENCE_FIELDS = 'userId displayName state statusMsg currentlyActive lastActiveTs';
 
 const $ = (id) => document.getElementById(id);
@@ -78,6 +80,10 @@ function addToTimeline(person, previous) {
   while ($('timeline').children.length > TIMELINE_LENGTH) $('timeline').lastElementChild.remove();
 }
 
+function changed(before, after) {
+  return ['state', 'statusMsg', 'currentlyActive', 'displayName'].some((field) => before[field] !== after[field]);
+}
+
 function connection(live) {
   $('connection').textContent = live ? 'live' : 'offline';
   $('connection').classList.toggle('live', live);
@@ -101,7 +107,8 @@ function subscribe() {
           const person = data.presenceChanged;
           const previous = state.people.get(person.userId);
           state.people.set(person.userId, person);
-          if (previous && !previous.pending && !previous.error) addToTimeline(person, previous);
+          // A resubscription repeats the current values: only what changed joins the timeline.
+          if (previous && !previous.error && changed(previous, person)) addToTimeline(person, previous);
         }
         renderPeople();
       },
@@ -143,9 +150,16 @@ async function signIn(token) {
   state.client = window.graphqlWs.createClient({
     url,
     connectionParams: { authorization: `Bearer ${token}` },
+    // Reconnect after a restart (1001) or a network failure, not when the token was refused.
     retryAttempts: Infinity,
-    shouldRetry: () => true,
-    on: { connected: () => connection(true), closed: () => connection(false) },
+    shouldRetry: (event) => !TOKEN_REFUSED.has(event?.code),
+    on: {
+      connected: () => connection(true),
+      closed: (event) => {
+        connection(false);
+        if (TOKEN_REFUSED.has(event?.code)) void signOut();
+      },
+    },
   });
   subscribe();
   await refreshLegacy();
