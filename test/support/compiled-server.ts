@@ -50,8 +50,6 @@ export interface CompiledServerProcess {
   /** Resolves with the exit once the process has ended. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr(): string;
-  /** What it wrote to stdout (its log), the latest 1 MB. */
-  stdout(): string;
 }
 
 /** Starts the compiled server as its own process on `databasePath` and waits until it answers. */
@@ -68,10 +66,8 @@ export async function spawnCompiledServer(compiled: CompiledServer, databasePath
       PASSWORD_HASH_COST: '10',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  let stdout = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout = (stdout + chunk.toString()).slice(-1_000_000)));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -79,5 +75,5 @@ export async function spawnCompiledServer(compiled: CompiledServer, databasePath
   );
   const baseUrl = `http://127.0.0.1:${port}`;
   await untilServing(child, baseUrl, () => stderr, 60_000);
-  return { baseUrl, child, exited, stderr: () => stderr, stdout: () => stdout };
+  return { baseUrl, child, exited, stderr: () => stderr };
 }
