@@ -1,8 +1,11 @@
 import { Global, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseWriter } from './database-writer.service.js';
 import { dataSourceOptions, openDataSource } from './data-source.js';
+import { PostgresStatements } from './postgres-statements.js';
+import { SqliteStatements } from './sqlite-statements.js';
 import { SqlStatements } from './sql-statements.js';
 
 @Global()
@@ -20,7 +23,15 @@ import { SqlStatements } from './sql-statements.js';
       dataSourceFactory: (options) => openDataSource(options!),
     }),
   ],
-  providers: [DatabaseWriter, SqlStatements],
+  providers: [
+    DatabaseWriter,
+    {
+      provide: SqlStatements,
+      inject: [getDataSourceToken()],
+      useFactory: (dataSource: DataSource): SqlStatements =>
+        dataSource.options.type === 'postgres' ? new PostgresStatements(dataSource) : new SqliteStatements(dataSource),
+    },
+  ],
   exports: [DatabaseWriter, SqlStatements],
 })
 export class DatabaseModule {}
