@@ -8,7 +8,7 @@ import type { EventEntity } from '../events/event.entity.js';
  */
 export interface DomainEventMap {
   /** Room events committed, with the users each one concerns (members and the member event's target). */
-  'room.events.persisted': { events: EventEntity[]; audience: Set<string> };
+  'room.events.persisted': { events: readonly EventEntity[]; audience: ReadonlySet<string> };
   /** A user's account data changed. */
   'account-data.changed': { userId: string; streamId: number };
   /** Proactive activity from a device: sending an event, a receipt, typing. */
