@@ -71,6 +71,26 @@ export class CommittedMirror {
     if (membershipChanged) this.roomMates.clear();
   }
 
+  /**
+   * Learns events another process committed (read back from the database, in stream order, none
+   * missed): what they change is forgotten, to be read again, and the tails take them.
+   */
+  learn(events: readonly EventEntity[]): void {
+    this.generation += 1;
+    this.tails.add(events);
+    let membershipChanged = false;
+    for (const event of events) {
+      remember(this.newest, event.roomId, event.streamOrdering, this.limits.rooms * 10);
+      if (event.stateKey === null) continue;
+      this.roomStates.delete(event.roomId);
+      if (event.type === 'm.room.member') {
+        this.memberships.get(event.stateKey)?.set(event.roomId, membershipOf(event));
+        membershipChanged = true;
+      }
+    }
+    if (membershipChanged) this.roomMates.clear();
+  }
+
   roomState(roomId: string, load: () => Promise<RoomState>): Promise<RoomState> {
     return this.through(this.roomStates, roomId, this.limits.rooms, load);
   }

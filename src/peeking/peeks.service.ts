@@ -1,8 +1,9 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, MoreThan, Repository } from 'typeorm';
 import { RoomAccessService } from '../access/room-access.service.js';
 import type { Requester } from '../auth/requester.js';
+import { CLUSTER_LINK, splitPositionMessage, type ClusterLink } from '../cluster/cluster-link.js';
 import { Clock } from '../common/clock.js';
 import { MatrixError } from '../common/matrix-error.js';
 import { RateLimiter } from '../common/rate-limiter.js';
@@ -41,6 +42,7 @@ export class PeeksService implements OnModuleInit {
     private readonly notifier: StreamNotifier,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    @Inject(CLUSTER_LINK) private readonly link: ClusterLink,
   ) {
     this.limiter = new RateLimiter(config.RATE_LIMIT_PEEK_PER_SECOND, config.RATE_LIMIT_PEEK_BURST);
   }
@@ -51,6 +53,13 @@ export class PeeksService implements OnModuleInit {
       if (peek.endedId === null) this.peekers.add(peek.userId);
       this.newest.set(peek.userId, Math.max(this.newest.get(peek.userId) ?? 0, peek.startedId, peek.endedId ?? 0));
     }
+    // Another process started or ended a peek of the user: their syncs here read it from the database.
+    this.link.on('peeks', (message) => {
+      const [position, userId] = splitPositionMessage(message);
+      this.committed(userId, position, false);
+      this.peekers.add(userId);
+      this.notifier.wake([userId]);
+    });
   }
 
   currentPosition(): number {
@@ -137,8 +146,9 @@ export class PeeksService implements OnModuleInit {
   }
 
   /** A position of the user's committed: the stream and the user's newest reach it. */
-  private committed(userId: string, position: number): void {
+  private committed(userId: string, position: number, here = true): void {
     this.position = Math.max(this.position, position);
     this.newest.set(userId, Math.max(this.newest.get(userId) ?? 0, position));
+    if (here) void this.link.publish('peeks', `${position} ${userId}`);
   }
 }

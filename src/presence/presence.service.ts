@@ -15,6 +15,7 @@ import { publishedViewOf } from './presence-events.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
 import { fromRow } from './presence-state.mapper.js';
 import { PresenceWriter } from './presence-writer.js';
+import { TrackedPresence } from './tracked-presence.js';
 import { pacingSettingsOf, presenceSettingsOf } from './presence-settings.js';
 
 /** Users whose published presence is read at boot per query. */
@@ -49,6 +50,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   private ticker?: NodeJS.Timeout;
   private ticking: Promise<void> | null = null;
   private stopOnActivity?: () => void;
+  private stopLearning?: () => void;
+  /** Users being read again after another process published their presence. */
+  private readonly reloading = new Map<string, Promise<void>>();
   /** Set at shutdown: requests still being served write their inputs at once, as no tick follows. */
   private closing = false;
   /** Set once the HTTP server has closed: no one is left to acknowledge an input to. */
@@ -112,12 +116,14 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       this.engine.restore(tracked);
     }
     this.stopOnActivity = this.listenForActivity();
+    this.stopLearning = this.listenForOtherProcesses();
     this.ticker = setInterval(() => void this.tick(), this.config.PRESENCE_TIMER_TICK_MS);
     this.ticker.unref();
   }
 
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
+    this.stopLearning?.();
     clearInterval(this.ticker);
     await this.ticking;
     await this.writer.write([], this.writer.pending);
@@ -148,6 +154,36 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       this.bus.on('device.signed-in', ({ userId }) => void record(userId, { kind: 'login' })),
     ];
     return () => stops.forEach((stop) => stop());
+  }
+
+  /**
+   * Presence another process published (its m.presence / m.status in a profile room): the user's
+   * stored inputs and published view are read again, so what this process serves is the store's.
+   */
+  private listenForOtherProcesses(): () => void {
+    return this.bus.on('room.events.persisted', ({ events, learned }) => {
+      if (!learned) return;
+      const types = [...this.ids.both('presence'), ...this.ids.both('status')];
+      const owners = new Set(events.filter((event) => types.includes(event.type) && event.stateKey !== null).map((event) => event.sender));
+      for (const userId of owners) {
+        const reload = (this.reloading.get(userId) ?? Promise.resolve())
+          .then(() => this.reload(userId))
+          .catch((error: unknown) => this.logger.error(`presence of ${userId} not read again`, error instanceof Error ? error.stack : String(error)))
+          .finally(() => this.reloading.get(userId) === reload && this.reloading.delete(userId));
+        this.reloading.set(userId, reload);
+      }
+    });
+  }
+
+  /** Resolves once what another process published of the user has been read here. */
+  async current(userId: string): Promise<void> {
+    await this.reloading.get(userId);
+  }
+
+  private async reload(userId: string): Promise<void> {
+    const row = await this.rows.findOneBy({ userId });
+    const published = (await this.publishedViews([userId])).get(userId) ?? null;
+    this.engine.restore(row ? fromRow(row, published) : new TrackedPresence(userId, EMPTY_INPUTS, published));
   }
 
   /** Applies client inputs through the engine, publishing at once what it says is due. */
