@@ -2,6 +2,7 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import { AppConfig } from '../config/app-config.js';
 import { ReadinessChecks } from '../operations/readiness-checks.js';
 import { CLUSTER_LINK, LocalLink, type ClusterLink, type ClusterTopic } from './cluster-link.js';
+import { RateLimits } from './rate-limits.js';
 import { RedisLink } from './redis-link.js';
 
 const TOPICS: ClusterTopic[] = ['events', 'account-data', 'peeks', 'token-revoked'];
@@ -13,6 +14,7 @@ const TOPICS: ClusterTopic[] = ['events', 'account-data', 'peeks', 'token-revoke
 @Global()
 @Module({
   providers: [
+    RateLimits,
     {
       provide: CLUSTER_LINK,
       inject: [AppConfig, ReadinessChecks],
@@ -25,7 +27,7 @@ const TOPICS: ClusterTopic[] = ['events', 'account-data', 'peeks', 'token-revoke
       },
     },
   ],
-  exports: [CLUSTER_LINK],
+  exports: [CLUSTER_LINK, RateLimits],
 })
 export class ClusterModule implements OnApplicationShutdown {
   constructor(@Inject(CLUSTER_LINK) private readonly link: ClusterLink) {}

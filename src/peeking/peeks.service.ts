@@ -4,9 +4,9 @@ import { IsNull, MoreThan, Repository } from 'typeorm';
 import { RoomAccessService } from '../access/room-access.service.js';
 import type { Requester } from '../auth/requester.js';
 import { CLUSTER_LINK, splitPositionMessage, type ClusterLink } from '../cluster/cluster-link.js';
+import { RateLimits, type RateLimit } from '../cluster/rate-limits.js';
 import { Clock } from '../common/clock.js';
 import { MatrixError } from '../common/matrix-error.js';
-import { RateLimiter } from '../common/rate-limiter.js';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseWriter } from '../database/database-writer.service.js';
 import { SqlStatements } from '../database/sql-statements.js';
@@ -28,7 +28,7 @@ export class PeeksService implements OnModuleInit {
   /** The newest position committed, by this process or before it started. */
   private position = 0;
   private readonly positions = new StreamPositions(PEEK_STREAM);
-  private readonly limiter: RateLimiter;
+  private readonly limiter: RateLimit;
   /** Users with live peeks, and each user's newest peek-stream position: most syncs then skip the queries. */
   private readonly peekers = new Set<string>();
   private readonly newest = new Map<string, number>();
@@ -43,8 +43,9 @@ export class PeeksService implements OnModuleInit {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     @Inject(CLUSTER_LINK) private readonly link: ClusterLink,
+    limits: RateLimits,
   ) {
-    this.limiter = new RateLimiter(config.RATE_LIMIT_PEEK_PER_SECOND, config.RATE_LIMIT_PEEK_BURST);
+    this.limiter = limits.create('peek', config.RATE_LIMIT_PEEK_PER_SECOND, config.RATE_LIMIT_PEEK_BURST);
   }
 
   async onModuleInit(): Promise<void> {
@@ -67,7 +68,7 @@ export class PeeksService implements OnModuleInit {
   }
 
   async peek(requester: Requester, roomId: string): Promise<{ room_id: string; peek_expiry_ts: number }> {
-    const retryAfterMs = this.limiter.take(requester.userId, this.clock.now());
+    const retryAfterMs = await this.limiter.take(requester.userId, this.clock.now());
     if (retryAfterMs !== null) throw MatrixError.limitExceeded(retryAfterMs);
     if ((await this.store.membership(roomId, requester.userId)) === 'join') {
       throw new MatrixError(400, 'M_BAD_STATE', 'You are already in this room; there is nothing to peek');
