@@ -42,6 +42,26 @@ export interface ClusterLink {
   publish<T extends ClusterTopic>(topic: T, message: ClusterTopics[T]): Promise<void>;
   /** Listens to the other processes; returns what stops listening. */
   on<T extends ClusterTopic>(topic: T, handler: (message: ClusterTopics[T]) => void): () => void;
+  /**
+   * Asks the process serving `service` (`serve`); resolves with its answer. Rejects with
+   * NoServerError when no process serves it, or when no answer came within `timeoutMs`.
+   */
+  request(service: string, body: string, timeoutMs: number): Promise<string>;
+  /** Whether the process is still running (it renews a key in Redis more often than its lease lasts). */
+  isAlive(processId: string): Promise<boolean>;
+  /** Serves `service` from this process until the returned function is called. */
+  serve(service: string, handler: (body: string) => Promise<string>): Promise<() => Promise<void>>;
+}
+
+/** No process serves the service asked for, or its answer did not come in time. */
+export class NoServerError extends Error {
+  constructor(
+    readonly service: string,
+    readonly reason: 'none' | 'timeout',
+  ) {
+    super(reason === 'none' ? `no process serves ${service}` : `${service} did not answer in time`);
+    this.name = 'NoServerError';
+  }
 }
 
 /** A process alone on its database: nothing crosses. */
@@ -53,5 +73,17 @@ export class LocalLink implements ClusterLink {
 
   on(): () => void {
     return () => undefined;
+  }
+
+  async request(service: string): Promise<string> {
+    throw new NoServerError(service, 'none');
+  }
+
+  async isAlive(processId: string): Promise<boolean> {
+    return processId === this.processId;
+  }
+
+  async serve(): Promise<() => Promise<void>> {
+    return async () => undefined;
   }
 }

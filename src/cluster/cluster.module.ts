@@ -20,7 +20,7 @@ const TOPICS: ClusterTopic[] = ['events', 'account-data', 'peeks', 'token-revoke
       inject: [AppConfig, ReadinessChecks],
       useFactory: async (config: AppConfig, readiness: ReadinessChecks): Promise<ClusterLink> => {
         if (!config.REDIS_URL) return new LocalLink();
-        const link = new RedisLink(config.REDIS_URL, config.REDIS_KEY_PREFIX);
+        const link = new RedisLink(config.REDIS_URL, config.REDIS_KEY_PREFIX, config.PRESENCE_OWNER_LEASE_MS);
         await link.connect(TOPICS);
         readiness.register('redis', async () => ({ redis: { status: link.ready ? 'up' : 'down' } }));
         return link;

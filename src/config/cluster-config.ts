@@ -51,6 +51,16 @@ export class ClusterConfig extends OperationsConfig {
   @Matches(/^[A-Za-z0-9:_.-]{1,64}$/, { message: 'must be 1-64 letters, digits or : _ . -' })
   REDIS_KEY_PREFIX = 'presence-rooms:';
 
+  /**
+   * In a cluster, how long the presence owner's lease outlives it: a process that stops answering
+   * loses presence ownership (and its syncs stop counting as live) within this time.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(10_000)
+  PRESENCE_OWNER_LEASE_MS = 5_000;
+
   /** Processes `npm start` runs on the one port (node:cluster); 1 runs the server in the main process. */
   @Transform(toInt)
   @IsInt()

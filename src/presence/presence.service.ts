@@ -39,8 +39,8 @@ const ACKNOWLEDGED_INPUTS: ReadonlySet<string> = new Set([...BY_HAND_INPUTS, 'de
  * carries its user's row, so the stored inputs are never older than the profile room and a
  * restart re-evaluating them publishes nothing older. Device liveness alone (syncs, activity,
  * which the client repeats anyway) is written once per tick, and at each request once shutdown
- * has begun. This process owns the presence timers; in a multi-process deployment exactly one
- * process would.
+ * has begun. One process owns the presence timers: this one, or in a cluster the one holding the
+ * lease (PresenceOwnership), which the others forward their inputs to.
  */
 @Injectable()
 export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
@@ -51,6 +51,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   private ticking: Promise<void> | null = null;
   private stopOnActivity?: () => void;
   private stopLearning?: () => void;
+  private route?: (userId: string, inputs: PresenceInput[]) => Promise<void>;
   /** Users being read again after another process published their presence. */
   private readonly reloading = new Map<string, Promise<void>>();
   /** Set at shutdown: requests still being served write their inputs at once, as no tick follows. */
@@ -92,7 +93,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
 
   /** Loads stored inputs and re-arms every user, so a user online at shutdown still times out. */
   async onModuleInit(): Promise<void> {
-    const now = this.clock.now();
     this.engine = new PresenceEngine(
       PRESENCE_POLICIES[this.config.PRESENCE_POLICY],
       this.settings,
@@ -101,12 +101,41 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       this.config.PRESENCE_TIMER_TICK_MS,
     );
     if (!this.enabled) return;
+    this.stopOnActivity = this.listenForActivity();
+    this.stopLearning = this.listenForOtherProcesses();
+    // In a cluster the users are loaded to be read, and timers run once this process owns presence (takeOver).
+    if (this.config.REDIS_URL) return this.loadAll(false);
+    await this.loadAll(true);
+    this.startTimers();
+  }
+
+  /**
+   * This process now owns presence (in a cluster): every user's stored inputs are loaded again,
+   * the timers re-armed (what changed meanwhile is published at the first sweep), and syncs that
+   * were in flight stop counting as live.
+   */
+  async takeOver(): Promise<void> {
+    await this.loadAll(true);
+    this.startTimers();
+  }
+
+  /** Another process owns presence now (or may): this one stops its timers. */
+  standDown(): void {
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+
+  /**
+   * Loads every stored user into the engine. As owner, syncs in flight then were cut off (a
+   * shutdown, or the owner that died): those devices get a full sync timeout to come back.
+   */
+  private async loadAll(owning: boolean): Promise<void> {
+    const now = this.clock.now();
     const rows = await this.rows.find();
     const published = await this.publishedViews(rows.map((row) => row.userId));
     for (const row of rows) {
       const tracked = fromRow(row, published.get(row.userId) ?? null);
-      // Syncs in flight at shutdown were cut off; those devices get a full sync timeout to come back.
-      if (tracked.inputs.devices.some((device) => (device.syncing ?? 0) > 0)) {
+      if (owning && tracked.inputs.devices.some((device) => (device.syncing ?? 0) > 0)) {
         tracked.inputs = {
           ...tracked.inputs,
           devices: tracked.inputs.devices.map((device) => ((device.syncing ?? 0) > 0 ? { ...device, syncing: 0, lastSeenTs: now } : device)),
@@ -115,8 +144,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       }
       this.engine.restore(tracked);
     }
-    this.stopOnActivity = this.listenForActivity();
-    this.stopLearning = this.listenForOtherProcesses();
+  }
+
+  private startTimers(): void {
+    clearInterval(this.ticker);
     this.ticker = setInterval(() => void this.tick(), this.config.PRESENCE_TIMER_TICK_MS);
     this.ticker.unref();
   }
@@ -162,7 +193,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
    */
   private listenForOtherProcesses(): () => void {
     return this.bus.on('room.events.persisted', ({ events, learned }) => {
-      if (!learned) return;
+      // The owner's engine is the truth; only the others read what it published.
+      if (!learned || this.ticker) return;
       const types = [...this.ids.both('presence'), ...this.ids.both('status')];
       const owners = new Set(events.filter((event) => types.includes(event.type) && event.stateKey !== null).map((event) => event.sender));
       for (const userId of owners) {
@@ -186,8 +218,21 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     this.engine.restore(row ? fromRow(row, published) : new TrackedPresence(userId, EMPTY_INPUTS, published));
   }
 
+  /**
+   * Where inputs go: applied here, or (set by PresenceOwnership in a cluster) forwarded to the
+   * process that owns presence.
+   */
+  routeThrough(route: (userId: string, inputs: PresenceInput[]) => Promise<void>): void {
+    this.route = route;
+  }
+
+  /** Takes client inputs: applied here, or forwarded to the owner of presence in a cluster. */
+  apply(userId: string, inputs: PresenceInput[]): Promise<void> {
+    return this.route ? this.route(userId, inputs) : this.applyHere(userId, inputs);
+  }
+
   /** Applies client inputs through the engine, publishing at once what it says is due. */
-  async apply(userId: string, inputs: PresenceInput[]): Promise<void> {
+  async applyHere(userId: string, inputs: PresenceInput[]): Promise<void> {
     if (!this.tracking || this.stopped) return;
     const { tracked, changed, publication } = this.engine.apply(userId, inputs);
     this.bus.emit('presence.applied', { kinds: inputs.map((input) => input.kind) });
