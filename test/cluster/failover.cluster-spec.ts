@@ -23,6 +23,16 @@ async function until<T>(read: () => Promise<T>, accept: (value: T) => boolean): 
   }
 }
 
+/** A client that keeps its long-poll open, as an app does, until its process goes away. */
+async function keepSyncing(client: TestClient): Promise<string> {
+  let since: string | undefined;
+  for (;;) {
+    const response = await client.request('GET', '/sync', undefined, { query: { since, timeout: 60_000, set_presence: 'online' } }).catch(() => null);
+    if (!response || response.status !== 200) return 'cut off';
+    since = response.body.next_batch;
+  }
+}
+
 /** One presence owner among three processes, and what happens when it is killed with -9. */
 describe('presence owner failover', () => {
   let cluster: TestCluster;
@@ -41,11 +51,13 @@ describe('presence owner failover', () => {
   const presenceOf = async (viewer: TestClient, index: number, userId: string) =>
     as(viewer, index).ok('GET', `/presence/${enc(userId)}/status`) as Promise<{ presence: string; status_msg?: string | null }>;
 
+  let survivors: number[] = [];
+
   it('has one owner; once it is killed another takes over, ends the dead process syncs, keeps every acknowledged write and takes inputs again', async () => {
     const flags = await ownerFlags([0, 1, 2]);
     expect(flags.filter(Boolean)).toHaveLength(1);
     const owner = flags.indexOf(true);
-    const survivors = [0, 1, 2].filter((index) => index !== owner);
+    survivors = [0, 1, 2].filter((index) => index !== owner);
 
     // Acknowledged writes, one through each process (two of them forwarded to the owner).
     const writers = await Promise.all([0, 1, 2].map((index) => TestClient.register(cluster.url(index))));
@@ -58,15 +70,7 @@ describe('presence owner failover', () => {
     const roomId = await dave.createRoom({ preset: 'public_chat' });
     const observer = await TestClient.register(cluster.url(survivors[0]));
     await observer.join(roomId);
-    // A client that keeps its long-poll open, as an app does, until the process goes away.
-    const syncing = (async () => {
-      let since: string | undefined;
-      for (;;) {
-        const response = await dave.request('GET', '/sync', undefined, { query: { since, timeout: 60_000, set_presence: 'online' } }).catch(() => null);
-        if (!response || response.status !== 200) return 'cut off';
-        since = response.body.next_batch;
-      }
-    })();
+    const syncing = keepSyncing(dave);
     await until(() => presenceOf(observer, survivors[0], dave.userId), (seen) => seen.presence === 'online');
 
     cluster.processes[owner].child.kill('SIGKILL');
@@ -87,7 +91,26 @@ describe('presence owner failover', () => {
     const carol = await TestClient.register(cluster.url(survivors[0]));
     for (const index of survivors) {
       await as(carol, index).ok('PUT', `/presence/${enc(carol.userId)}/status`, { presence: 'unavailable', status_msg: `after, via ${index}` });
-      expect(await presenceOf(carol, survivors[1 - survivors.indexOf(index)], carol.userId)).toMatchObject({ status_msg: `after, via ${index}` });
+      // Read on the other survivor once the owner's publication has reached it.
+      await until(() => presenceOf(carol, survivors[1 - survivors.indexOf(index)], carol.userId), (seen) => seen.status_msg === `after, via ${index}`);
     }
+  });
+
+  it('ends the syncs of a process that is not the owner when it is killed: its user goes offline', async () => {
+    const flags = await ownerFlags(survivors);
+    const owner = survivors[flags.indexOf(true)];
+    const other = survivors[flags.indexOf(false)];
+    const erin = await TestClient.register(cluster.url(other));
+    const roomId = await erin.createRoom({ preset: 'public_chat' });
+    const observer = await TestClient.register(cluster.url(owner));
+    await observer.join(roomId);
+    const syncing = keepSyncing(erin);
+    await until(() => presenceOf(observer, owner, erin.userId), (seen) => seen.presence === 'online');
+
+    cluster.processes[other].child.kill('SIGKILL');
+    expect(await syncing).toBe('cut off');
+    // Its heartbeat lapses after the lease; the owner then ends its syncs, and the sync timeout runs.
+    await until(() => presenceOf(observer, owner, erin.userId), (seen) => seen.presence === 'offline');
+    expect((await ownerFlags([owner]))[0]).toBe(true);
   });
 });
