@@ -15,8 +15,9 @@ import { SqlStatements } from './sql-statements.js';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         ...dataSourceOptions(config),
-        // A local file: trying again does not help, and the default (ten tries, 3 s apart) only
-        // delays the error by half a minute.
+        // A local file, or a server that refused or did not answer within the connect timeout:
+        // trying again does not help, and the default (ten tries, 3 s apart) only delays the
+        // error by half a minute. A supervisor restarting the process retries if it should.
         toRetry: () => false,
       }),
       dataSourceFactory: (options) => openDataSource(options!),
