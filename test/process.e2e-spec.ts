@@ -123,4 +123,24 @@ describe('the server process', () => {
     expect(await server.exited).toEqual({ code: 0, signal: null });
     await Promise.all([halfHeaders.untilClosed(), halfBody.untilClosed(), idle.untilClosed()]);
   });
+
+  it('exits on SIGTERM once a long-poll under way is answered, not after its keep-alive timeout', async () => {
+    const server = await start({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '600000' });
+    await server.until(/Serving /);
+    const baseUrl = /on (http:\/\/[^ ]+) /.exec(server.stdout())![1];
+    const { access_token: token } = (await (
+      await fetch(`${baseUrl}/_matrix/client/v3/register`, { method: 'POST', body: JSON.stringify({ auth: { type: 'm.login.dummy' }, password: 'pw' }) })
+    ).json()) as { access_token: string };
+    const sync = await fetch(`${baseUrl}/_matrix/client/v3/sync?timeout=0`, { headers: { authorization: `Bearer ${token}` } });
+    const { next_batch: since } = (await sync.json()) as { next_batch: string };
+    const polling = await RawConnection.open(baseUrl);
+    polling.write(`GET /_matrix/client/v3/sync?timeout=600000&since=${since} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+    // Until the server holds the poll (a request's first act makes presence write), without a clock.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: null, signal: 'SIGTERM' });
+    // Answered (so it was under way when the shutdown began), then closed.
+    expect((await polling.untilClosed())?.status).toBe(200);
+  });
 });

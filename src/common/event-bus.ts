@@ -38,7 +38,15 @@ export class DomainEventBus {
     this.emitter.emit(name, payload);
   }
 
-  on<K extends keyof DomainEventMap>(name: K, listener: (payload: DomainEventMap[K]) => void): () => void {
+  /**
+   * Emits and waits for what the listeners return: for an event whose effects must be committed
+   * before the request that caused it is answered (a sign-in's presence), whatever the database.
+   */
+  async emitAndWait<K extends keyof DomainEventMap>(name: K, payload: DomainEventMap[K]): Promise<void> {
+    await Promise.all(this.emitter.listeners(name).map((listener) => (listener as (payload: DomainEventMap[K]) => unknown)(payload)));
+  }
+
+  on<K extends keyof DomainEventMap>(name: K, listener: (payload: DomainEventMap[K]) => void | Promise<void>): () => void {
     this.emitter.on(name, listener);
     return () => this.emitter.off(name, listener);
   }

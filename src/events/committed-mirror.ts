@@ -115,9 +115,13 @@ export class CommittedMirror {
     return this.tails.between(roomId, after, upTo);
   }
 
-  private async through<K, V>(mirror: Map<K, V>, key: K, limit: number, load: () => Promise<V>): Promise<V> {
+  private through<K, V>(mirror: Map<K, V>, key: K, limit: number, load: () => Promise<V>): Promise<V> {
     const cached = mirror.get(key);
-    if (cached !== undefined) return cached;
+    // Most reads end here: no async frame for them.
+    return cached !== undefined ? Promise.resolve(cached) : this.loadInto(mirror, key, limit, load);
+  }
+
+  private async loadInto<K, V>(mirror: Map<K, V>, key: K, limit: number, load: () => Promise<V>): Promise<V> {
     const generation = this.generation;
     const clean = !(this.readsSeeOpenTransactions && this.writing > 0);
     const value = await load();
