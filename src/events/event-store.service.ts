@@ -31,6 +31,8 @@ import { RoomWriteTransaction, type CommittedWrite } from './room-write-transact
 export class EventStore implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(EventStore.name);
   private stopListening?: () => void;
+  /** The catch-ups asked for so far, one after the other. */
+  private catchingUp: Promise<void> = Promise.resolve();
   /** The position of the newest event committed, by this process or before it started. */
   private committed = 0;
   private readonly positions = new StreamPositions(EVENT_STREAM);
@@ -61,14 +63,21 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
     this.stopListening?.();
   }
 
-  /** Learns the events other processes committed up to `upTo`, in turn with this process's writes. */
-  async catchUp(upTo: number): Promise<void> {
-    if (upTo <= this.committed) return;
-    let learned: EventEntity[] = [];
-    await this.writer.transaction(async (manager) => {
-      learned = await this.learnUpTo(this.sql.within(manager), upTo);
+  /**
+   * Learns the events other processes committed up to `upTo`, in turn with this process's writes;
+   * resolves once they (and those of every catch-up asked for before) have been announced here.
+   */
+  catchUp(upTo: number): Promise<void> {
+    const caughtUp = this.catchingUp.then(async () => {
+      if (upTo <= this.committed) return;
+      let learned: EventEntity[] = [];
+      await this.writer.transaction(async (manager) => {
+        learned = await this.learnUpTo(this.sql.within(manager), upTo);
+      });
+      await this.announceLearned(learned);
     });
-    await this.announceLearned(learned);
+    this.catchingUp = caughtUp.catch(() => undefined);
+    return caughtUp;
   }
 
   /** Reads (committed, upTo] from the database into the mirror; `upTo` must have committed. */
@@ -80,16 +89,27 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
     return events;
   }
 
-  /** Announces learned events with their audience: their rooms' joined and invited members, and each membership's subject. */
+  /**
+   * Announces learned events with their audience: their rooms' joined and invited members, and
+   * each membership's subject. Never rejects: the events stand, whatever fails in telling of them.
+   */
   private async announceLearned(events: readonly EventEntity[]): Promise<void> {
     if (events.length === 0) return;
+    try {
+      this.bus.emit('room.events.persisted', { events, audience: await this.audienceOf(events), learned: true });
+    } catch (error) {
+      this.logger.error(`${events.length} events learned but not announced`, error instanceof Error ? error.stack : String(error));
+    }
+  }
+
+  private async audienceOf(events: readonly EventEntity[]): Promise<Set<string>> {
     const audience = new Set<string>();
     for (const roomId of new Set(events.map((event) => event.roomId))) {
       const state = await this.currentState(roomId);
       for (const member of [...state.members('join'), ...state.members('invite')]) audience.add(member);
     }
     for (const event of events) if (event.type === 'm.room.member' && event.stateKey !== null) audience.add(event.stateKey);
-    this.bus.emit('room.events.persisted', { events, audience, learned: true });
+    return audience;
   }
 
   /**

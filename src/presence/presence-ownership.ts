@@ -3,6 +3,7 @@ import { CLUSTER_LINK, NoServerError, type ClusterLink } from '../cluster/cluste
 import { OwnerLease, PRESENCE_OWNER_LOCK_KEY } from '../cluster/owner-lease.js';
 import { MatrixError } from '../common/matrix-error.js';
 import { AppConfig } from '../config/app-config.js';
+import { EventStore } from '../events/event-store.service.js';
 import { ReadinessChecks } from '../operations/readiness-checks.js';
 import { BY_HAND_INPUTS } from './core/presence-rules.js';
 import type { PresenceInput } from './core/presence-model.js';
@@ -45,6 +46,7 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly presence: PresenceService,
+    private readonly store: EventStore,
     private readonly config: AppConfig,
     private readonly readiness: ReadinessChecks,
     @Inject(CLUSTER_LINK) private readonly link: ClusterLink,
@@ -89,7 +91,7 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
     this.logger.warn(`This process no longer owns presence: ${reason}`);
   }
 
-  /** The owner's side: apply, counting the sender's syncs. */
+  /** The owner's side: apply, counting the sender's syncs; answers the event position that holds what it published. */
   private async serve({ from, userId, inputs }: Forwarded): Promise<string> {
     await this.presence.applyHere(userId, inputs);
     for (const input of inputs) {
@@ -101,7 +103,7 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
       if (count > 0) open.set(key, count);
       else open.delete(key);
     }
-    return 'ok';
+    return String(this.store.currentPosition());
   }
 
   /** Ends the syncs of processes that stopped renewing their heartbeat. */
@@ -125,7 +127,11 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
     for (;;) {
       if (this.owning) return this.presence.applyHere(userId, inputs);
       try {
-        await this.link.request(SERVICE, body, Math.min(2_000, this.config.PRESENCE_OWNER_LEASE_MS));
+        const position = await this.link.request(SERVICE, body, Math.min(2_000, this.config.PRESENCE_OWNER_LEASE_MS));
+        // What the owner published and stored is read here before the answer: the client reads its own write from this process.
+        await this.store.catchUp(Number(position));
+        if (inputs.some((input) => ACKNOWLEDGED.has(input.kind))) await this.presence.refresh(userId);
+        else await this.presence.current(userId);
         return;
       } catch (error) {
         if (!(error instanceof NoServerError)) throw error;

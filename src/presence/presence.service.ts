@@ -198,14 +198,20 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       if (!learned || this.ticker) return;
       const types = [...this.ids.both('presence'), ...this.ids.both('status')];
       const owners = new Set(events.filter((event) => types.includes(event.type) && event.stateKey !== null).map((event) => event.sender));
-      for (const userId of owners) {
-        const reload = (this.reloading.get(userId) ?? Promise.resolve())
-          .then(() => this.reload(userId))
-          .catch((error: unknown) => this.logger.error(`presence of ${userId} not read again`, error instanceof Error ? error.stack : String(error)))
-          .finally(() => this.reloading.get(userId) === reload && this.reloading.delete(userId));
-        this.reloading.set(userId, reload);
-      }
+      for (const userId of owners) void this.refresh(userId);
     });
+  }
+
+  /** Reads the user's stored inputs and published view again (after any reading under way); never rejects. */
+  refresh(userId: string): Promise<void> {
+    const reload: Promise<void> = (this.reloading.get(userId) ?? Promise.resolve())
+      .then(() => this.reload(userId))
+      .catch((error: unknown) => this.logger.error(`presence of ${userId} not read again`, error instanceof Error ? error.stack : String(error)))
+      .finally(() => {
+        if (this.reloading.get(userId) === reload) this.reloading.delete(userId);
+      });
+    this.reloading.set(userId, reload);
+    return reload;
   }
 
   /** Resolves once what another process published of the user has been read here. */

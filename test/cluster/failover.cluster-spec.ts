@@ -91,6 +91,8 @@ describe('presence owner failover', () => {
     const carol = await TestClient.register(cluster.url(survivors[0]));
     for (const index of survivors) {
       await as(carol, index).ok('PUT', `/presence/${enc(carol.userId)}/status`, { presence: 'unavailable', status_msg: `after, via ${index}` });
+      // The process that took the change answers with it at once.
+      expect(await presenceOf(carol, index, carol.userId)).toMatchObject({ presence: 'unavailable', status_msg: `after, via ${index}` });
       // Read on the other survivor once the owner's publication has reached it.
       await until(() => presenceOf(carol, survivors[1 - survivors.indexOf(index)], carol.userId), (seen) => seen.status_msg === `after, via ${index}`);
     }
