@@ -97,7 +97,8 @@ export function withNetworkDrops(script: ScriptedInput[], deviceId: string, drop
 
 /**
  * What the base day script leaves out, drawn from its own stream: calls (the laptop reports busy
- * for the call), appear-offline for an afternoon, and network drops on the phone.
+ * for the call), a status text for a while, appear-offline for an afternoon, and network drops
+ * on the phone.
  */
 function extras(random: () => number, dayStart: number, script: ScriptedInput[]): ScriptedInput[] {
   const added: ScriptedInput[] = [];
@@ -107,6 +108,11 @@ function extras(random: () => number, dayStart: number, script: ScriptedInput[])
     const start = dayStart + (9 + random() * 7) * HOUR;
     push(start, { kind: 'device-report', deviceId: 'laptop', state: 'busy' });
     push(start + (15 + random() * 45) * MINUTE, { kind: 'device-report', deviceId: 'laptop', state: 'online' });
+  }
+  if (random() < 0.1) {
+    const start = dayStart + (9 + random() * 8) * HOUR;
+    push(start, { kind: 'status', statusMsg: 'Out for lunch' });
+    push(start + (30 + random() * 60) * MINUTE, { kind: 'status', statusMsg: null });
   }
   if (random() < 0.05) {
     const start = dayStart + (13 + random() * 3) * HOUR;
@@ -120,7 +126,7 @@ function extras(random: () => number, dayStart: number, script: ScriptedInput[])
 
 /**
  * A seeded population: each user's day (the day script of src/presence/simulation, plus calls,
- * appear-offline and phone network drops) placed in their time zone, and who follows them.
+ * status texts, appear-offline and phone network drops) placed in their time zone, and who follows them.
  * The same options give the same population.
  */
 export function buildPopulation(options: PopulationOptions): Population {
