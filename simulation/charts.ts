@@ -27,7 +27,7 @@ export function eventsChart(figures: ModelFigures[]): TopLevelSpec {
     mark: 'bar',
     width: 480,
     encoding: {
-      y: { field: 'setting', type: 'nominal', sort: { field: 'value', op: 'sum', order: 'descending' }, title: null, axis: { labelLimit: 420 } },
+      y: { field: 'setting', type: 'nominal', sort: { field: 'value', op: 'sum', order: 'descending' }, title: null, axis: { labelLimit: 0 } },
       x: { field: 'value', type: 'quantitative', aggregate: 'sum', title: 'per active user-hour' },
       color: { field: 'cause', type: 'nominal', scale: { domain: CAUSES }, title: 'cause' },
     },
@@ -72,7 +72,7 @@ export function storageChart(lines: StorageLine[]): TopLevelSpec {
     encoding: {
       x: { field: 'day', type: 'quantitative', title: 'day' },
       y: { field: 'megabytes', type: 'quantitative', title: 'MB' },
-      color: { field: 'line', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 1, labelLimit: 480 } },
+      color: { field: 'line', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 1, labelLimit: 0 } },
     },
   };
 }

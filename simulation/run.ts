@@ -1,15 +1,17 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { activeHoursOf, collectUpdates, modelFigures, type ModelFigures } from '../src/simulation/measure.js';
+import { Worker } from 'node:worker_threads';
+import type { ModelFigures } from '../src/simulation/measure.js';
 import { FULL_GRID, modelSettings, QUICK_GRID } from '../src/simulation/models.js';
-import { buildPopulation } from '../src/simulation/population.js';
-import { diurnalRows, figuresCsv, serversCsv, storageLines } from '../src/simulation/report-data.js';
+import { buildPopulation, type PopulationOptions } from '../src/simulation/population.js';
+import { figuresCsv, serversCsv, storageLines } from '../src/simulation/report-data.js';
 import { diurnalChart, eventsChart, federationChart, frontierChart, renderSvg, storageChart } from './charts.js';
 import { reportMarkdown, type ServerCheck } from './report.js';
 import { replayThroughServer } from './server-replay.js';
+import type { WorkerMessage, WorkerTask } from './worker.js';
 
 const HELP = `npm run simulate [-- options]
 
@@ -25,6 +27,7 @@ and writes report.md, its SVG charts, figures.json, figures.csv and servers.csv.
   --min-followers N  fewest followers a user has (default 5)
   --follower-tail X  Pareto shape of the follower count, smaller is heavier (default 1.2)
   --sample N         users replayed through the real server (default 20; --quick 3)
+  --workers N        threads running settings side by side (default: one per core)
   --quick            a small population and grid, in seconds: checks the harness, not a figure
   --out DIR          where the report goes (default simulation/results/<date>/)
   --help             this text`;
@@ -37,6 +40,7 @@ const { values: args } = parseArgs({
     'min-followers': { type: 'string', default: '5' },
     'follower-tail': { type: 'string', default: '1.2' },
     sample: { type: 'string' },
+    workers: { type: 'string' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -53,6 +57,16 @@ function numeric(name: string, value: string | undefined, fallback: number, mini
   return parsed;
 }
 
+/** Runs a worker thread over its share of the settings; resolves when it has sent them all. */
+function runWorker(task: WorkerTask, onMessage: (message: WorkerMessage) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: task });
+    worker.on('message', onMessage);
+    worker.on('error', reject);
+    worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`simulation worker exited with ${code}`))));
+  });
+}
+
 async function main(): Promise<void> {
   if (args.help) {
     console.log(HELP);
@@ -60,13 +74,14 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   const quick = args.quick;
-  const options = {
+  const options: PopulationOptions = {
     users: Math.floor(numeric('users', args.users, quick ? 60 : 1000, 2)),
     seed: Math.floor(numeric('seed', args.seed, 1, 0)),
     servers: Math.floor(numeric('servers', args.servers, quick ? 8 : 50, 1)),
     minFollowers: Math.floor(numeric('min-followers', args['min-followers'], 5, 1)),
     followerTailShape: numeric('follower-tail', args['follower-tail'], 1.2, 0.1),
   };
+  const workers = Math.floor(numeric('workers', args.workers, availableParallelism(), 1));
   const sampleSize = Math.min(options.users, Math.floor(numeric('sample', args.sample, quick ? 3 : 20, 1)));
   const date = new Date().toISOString().slice(0, 10);
   const out = args.out ?? join('simulation', 'results', date);
@@ -77,15 +92,22 @@ async function main(): Promise<void> {
   const bar = new SingleBar({ format: 'simulate {bar} {percentage}% | {value}/{total} user-days | {stage}', hideCursor: true }, Presets.shades_classic);
   bar.start(settings.length * options.users + stateModels.length * sampleSize, 0, { stage: 'population' });
 
-  const activeHours = activeHoursOf(population);
   const figures: ModelFigures[] = [];
   const diurnal: Array<{ model: string; hour: number; updates: number }> = [];
-  for (const setting of settings) {
-    bar.update({ stage: setting.id });
-    const perUser = collectUpdates(population, setting, (users) => bar.increment(users));
-    figures.push(modelFigures(population, setting, perUser, activeHours));
-    if (setting.isDefault) diurnal.push(...diurnalRows(setting.model, perUser));
-  }
+  await Promise.all(
+    Array.from({ length: Math.min(workers, settings.length) }, (_, worker) => {
+      const settingIds = settings.filter((_setting, index) => index % workers === worker).map((setting) => setting.id);
+      return runWorker({ population: options, quick, settingIds }, (message) => {
+        if (message.kind === 'progress') bar.increment(message.users, { stage: message.stage });
+        else {
+          figures.push(message.figures);
+          diurnal.push(...message.diurnal);
+        }
+      });
+    }),
+  );
+  // In the grid's order, whichever worker finished first.
+  figures.sort((a, b) => settings.findIndex((setting) => setting.id === a.id) - settings.findIndex((setting) => setting.id === b.id));
 
   const sample = new Map(population.users.slice(0, sampleSize).map((user) => [user.userId, user.script]));
   const checks: ServerCheck[] = [];
@@ -110,7 +132,8 @@ async function main(): Promise<void> {
   for (const [name, file] of Object.entries(charts)) writeFileSync(join(out, file), await renderSvg(specs[name as keyof typeof specs]));
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}`;
   const seconds = (Date.now() - started) / 1000;
-  const command = `npm run simulate -- ${process.argv.slice(2).filter((arg, index, all) => arg !== '--out' && all[index - 1] !== '--out').join(' ')}`.trim();
+  const given = process.argv.slice(2).filter((arg, index, all) => arg !== '--out' && all[index - 1] !== '--out');
+  const command = given.length === 0 ? 'npm run simulate' : `npm run simulate -- ${given.join(' ')}`;
   const run = { date, machine, command, seconds, ...options, quick };
   writeFileSync(join(out, 'report.md'), reportMarkdown(run, figures, checks, charts));
   writeFileSync(join(out, 'figures.json'), JSON.stringify({ run, checks, figures }, null, 1) + '\n');
