@@ -6,6 +6,7 @@ export interface RunInfo {
   machine: string;
   command: string;
   seconds: number;
+  cpuSeconds: number;
   users: number;
   seed: number;
   servers: number;
@@ -47,7 +48,7 @@ export function reportMarkdown(run: RunInfo, figures: ModelFigures[], checks: Se
   return [
     '# Presence cost: legacy EDUs against state events in profile rooms',
     '',
-    `Measured ${run.date} on ${run.machine}, in ${number(run.seconds, 0)} s.${run.quick ? ' **Quick mode: sizes too small to mean anything.**' : ''}`,
+    `Measured ${run.date} on ${run.machine}, in ${number(run.seconds, 0)} s (${number(run.cpuSeconds, 0)} s of CPU).${run.quick ? ' **Quick mode: sizes too small to mean anything.**' : ''}`,
     `Reproduce with \`${run.command}\`.`,
     '',
     `Population: ${run.users.toLocaleString('en')} users (seed ${run.seed}), one day each in their own time zone; followers per user from a Pareto`,

@@ -132,11 +132,16 @@ async function main(): Promise<void> {
   for (const [name, file] of Object.entries(charts)) writeFileSync(join(out, file), await renderSvg(specs[name as keyof typeof specs]));
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}`;
   const seconds = (Date.now() - started) / 1000;
+  // The process's CPU time, every thread's: what the run costs on a machine shared with others.
+  const { user, system } = process.cpuUsage();
+  const cpuSeconds = (user + system) / 1e6;
   const given = process.argv.slice(2).filter((arg, index, all) => arg !== '--out' && all[index - 1] !== '--out');
   const command = given.length === 0 ? 'npm run simulate' : `npm run simulate -- ${given.join(' ')}`;
-  const run = { date, machine, command, seconds, ...options, quick };
+  const run = { date, machine, command, seconds, cpuSeconds, ...options, quick };
   writeFileSync(join(out, 'report.md'), reportMarkdown(run, figures, checks, charts));
-  writeFileSync(join(out, 'figures.json'), JSON.stringify({ run, checks, figures }, null, 1) + '\n');
+  // Every server's traffic is kept for the defaults only (servers.csv); the other settings keep their means.
+  const compact = figures.map((figure) => (figure.isDefault ? figure : { ...figure, federation: { ...figure.federation, perServer: [] } }));
+  writeFileSync(join(out, 'figures.json'), JSON.stringify({ run, checks, figures: compact }, null, 1) + '\n');
   writeFileSync(join(out, 'figures.csv'), figuresCsv(figures));
   writeFileSync(join(out, 'servers.csv'), serversCsv(defaults));
 
