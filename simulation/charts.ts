@@ -54,7 +54,7 @@ export function frontierChart(figures: ModelFigures[]): TopLevelSpec {
       x: { field: 'lag', type: 'quantitative', title: 'publication lag p95 (s)' },
       y: { field: 'events', type: 'quantitative', title: 'events (EDU: updates) per active user-hour' },
       color: MODEL_COLORS,
-      shape: { field: 'lapses', type: 'nominal', title: 'currently_active lapses' },
+      shape: { field: 'lapses', type: 'nominal', title: 'lapses' },
     },
   };
 }
