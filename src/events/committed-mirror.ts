@@ -73,7 +73,8 @@ export class CommittedMirror {
 
   /**
    * Learns events another process committed (read back from the database, in stream order, none
-   * missed): what they change is forgotten, to be read again, and the tails take them.
+   * missed): a room state held takes its state events, as a commit's would; memberships, room-mates
+   * and tails as in `settle`.
    */
   learn(events: readonly EventEntity[]): void {
     this.generation += 1;
@@ -82,7 +83,8 @@ export class CommittedMirror {
     for (const event of events) {
       remember(this.newest, event.roomId, event.streamOrdering, this.limits.rooms * 10);
       if (event.stateKey === null) continue;
-      this.roomStates.delete(event.roomId);
+      const state = this.roomStates.get(event.roomId);
+      if (state) this.roomStates.set(event.roomId, state.with(event));
       if (event.type === 'm.room.member') {
         this.memberships.get(event.stateKey)?.set(event.roomId, membershipOf(event));
         membershipChanged = true;

@@ -33,6 +33,8 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
   private stopListening?: () => void;
   /** The catch-ups asked for so far, one after the other. */
   private catchingUp: Promise<void> = Promise.resolve();
+  /** The newest position other processes said they committed. */
+  private heard = 0;
   /** The position of the newest event committed, by this process or before it started. */
   private committed = 0;
   private readonly positions = new StreamPositions(EVENT_STREAM);
@@ -68,12 +70,11 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
    * resolves once they (and those of every catch-up asked for before) have been announced here.
    */
   catchUp(upTo: number): Promise<void> {
+    this.heard = Math.max(this.heard, upTo);
     const caughtUp = this.catchingUp.then(async () => {
       if (upTo <= this.committed) return;
-      let learned: EventEntity[] = [];
-      await this.writer.transaction(async (manager) => {
-        learned = await this.learnUpTo(this.sql.within(manager), upTo);
-      });
+      // Up to the newest position heard of by now: a burst of commits is read in one query.
+      const learned = await this.writer.exclusive(() => this.learnUpTo(this.sql, this.heard));
       await this.announceLearned(learned);
     });
     this.catchingUp = caughtUp.catch(() => undefined);

@@ -190,7 +190,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
 
   /**
    * Presence another process published (its m.presence / m.status in a profile room): the user's
-   * stored inputs and published view are read again, so what this process serves is the store's.
+   * stored inputs (their own view) and published view (everyone else's) are read again, so what
+   * this process serves is the store's.
    */
   private listenForOtherProcesses(): () => void {
     return this.bus.on('room.events.persisted', ({ events, learned }) => {
@@ -221,8 +222,14 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
 
   private async reload(userId: string): Promise<void> {
     const row = await this.rows.findOneBy({ userId });
-    const published = (await this.publishedViews([userId])).get(userId) ?? null;
+    const published = await this.publishedOf(userId);
     this.engine.restore(row ? fromRow(row, published) : new TrackedPresence(userId, EMPTY_INPUTS, published));
+  }
+
+  /** The published view from the profile room's state, as the mirror holds it (it learned the events). */
+  private async publishedOf(userId: string): Promise<PresenceView | null> {
+    const roomId = (await this.profileRooms.profileRoomIds([userId])).get(userId);
+    return roomId ? publishedViewOf(await this.store.currentState(roomId), this.ids) : null;
   }
 
   /**
