@@ -9,4 +9,6 @@ export default {
   globalSetup: '<rootDir>/test/support/postgres-setup.mjs',
   globalTeardown: '<rootDir>/test/support/postgres-teardown.mjs',
   testTimeout: 60000,
+  // One file at a time: each starts several server processes, and two cores are shared.
+  maxWorkers: 1,
 };
