@@ -150,6 +150,8 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.reaper);
     await this.stopServing?.();
+    // What the owner holds is written before the lease goes, so the next owner loads it.
+    if (this.owning) await this.presence.onApplicationShutdown();
     await this.lease?.stop();
   }
 }
