@@ -2,7 +2,7 @@ import { RoomEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import { TestClient, uniqueName } from '../support/client.js';
 import { TestCluster } from '../support/cluster.js';
 import { Subscription, wsFor } from '../support/graphql.js';
-import { quietMatrixSdk, registerSdkClient, startAndPrepare } from '../support/js-sdk.js';
+import { presenceSeenBy, quietMatrixSdk, registerSdkClient, startAndPrepare } from '../support/js-sdk.js';
 
 quietMatrixSdk();
 
@@ -31,7 +31,7 @@ describe('three processes on one database', () => {
   /** A user registered on one process, then used on another with the same token. */
   const on = (client: TestClient, index: number) => new TestClient(cluster.url(index), client.userId, client.accessToken, client.deviceId);
 
-  it('matrix-js-sdk on A receives, through its /sync, a message sent on C', async () => {
+  it('matrix-js-sdk on A receives, through its /sync, a presence change made by a legacy PUT on B and a message sent on C', async () => {
     const username = uniqueName('sdk');
     const sdk = await registerSdkClient(cluster.url(0), username);
     sdkClients.push(sdk);
@@ -47,6 +47,11 @@ describe('three processes on one database', () => {
     );
     await carol.send(roomId, { msgtype: 'm.text', body: 'from C' });
     expect((await received).getSender()).toBe(carol.userId);
+    const bob = await TestClient.register(cluster.url(1));
+    await bob.join(roomId);
+    await bob.ok('PUT', `/presence/${enc(bob.userId)}/status`, { presence: 'unavailable', status_msg: 'put on B' });
+    const seen = await presenceSeenBy(sdk, bob.userId, (user) => user.presence === 'unavailable' && user.presenceStatusMsg === 'put on B');
+    expect(seen.userId).toBe(bob.userId);
   });
 
   it('a long-poll on A wakes for a message sent on B, and the event is read from A at once', async () => {
@@ -105,6 +110,52 @@ describe('three processes on one database', () => {
     const refused = await subscription.result();
     expect(refused.data).toBeNull();
     expect(refused.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', userId: bob.userId });
+  });
+
+  const setPrivacy = async (owner: TestClient, visibility: 'public' | 'restricted') =>
+    owner.setState(await owner.profileRoomId(), 'm.profile.privacy', '', { visibility });
+
+  it('a privacy flip on B ends, on C, a subscription to that user with FORBIDDEN', async () => {
+    const alice = await TestClient.register(cluster.url(1));
+    await setPrivacy(alice, 'public');
+    const stranger = await TestClient.register(cluster.url(2));
+    const socket = wsFor(stranger);
+    sockets.push(socket);
+    const subscription = new Subscription<{ presenceChanged: Record<string, unknown> }>(socket, PRESENCE_CHANGED, { ids: [alice.userId] });
+    expect((await subscription.next()).presenceChanged.userId).toBe(alice.userId);
+    await setPrivacy(alice, 'restricted');
+    const refused = await subscription.result();
+    expect(refused.data).toBeNull();
+    expect(refused.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', userId: alice.userId });
+  });
+
+  it('a privacy flip on C ends with 403 an /events peek waiting on A', async () => {
+    const owner = await TestClient.register(cluster.url(2));
+    await setPrivacy(owner, 'public');
+    const stranger = await TestClient.register(cluster.url(0));
+    const roomId = await owner.profileRoomId();
+    const first = await stranger.request('GET', '/events', undefined, { query: { room_id: roomId, timeout: 0 } });
+    expect(first.status).toBe(200);
+    const waiting = stranger.request('GET', '/events', undefined, { query: { room_id: roomId, from: first.body.end, timeout: 30_000 } });
+    await setPrivacy(owner, 'restricted');
+    const denied = await waiting;
+    expect([denied.status, denied.body.errcode]).toEqual([403, 'M_FORBIDDEN']);
+  });
+
+  it('an MSC2753 peek taken on A delivers, through a long-poll on B, a presence change made on C', async () => {
+    const owner = await TestClient.register(cluster.url(2));
+    await setPrivacy(owner, 'public');
+    const follower = await TestClient.register(cluster.url(0));
+    const roomId = await owner.profileRoomId();
+    const { next_batch: since } = await follower.sync({ set_presence: 'offline' });
+    await follower.ok('POST', `/_matrix/client/unstable/org.matrix.msc2753/peek/${enc(roomId)}`, {});
+    const onB = on(follower, 1);
+    const first = await onB.sync({ since, set_presence: 'offline' });
+    expect(first.rooms.peek[roomId]).toBeDefined();
+    const waiting = onB.sync({ since: first.next_batch, timeout: 30_000, set_presence: 'offline' });
+    await owner.ok('PUT', `/presence/${enc(owner.userId)}/status`, { presence: 'unavailable' });
+    const change = (await waiting).rooms.peek[roomId];
+    expect(change.timeline.events).toContainEqual(expect.objectContaining({ type: 'm.presence', content: expect.objectContaining({ presence: 'unavailable' }) }));
   });
 
   it('logout on A: B refuses the token at once, though B had it cached', async () => {
