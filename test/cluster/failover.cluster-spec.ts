@@ -73,11 +73,17 @@ describe('presence owner failover', () => {
     const syncing = keepSyncing(dave);
     await until(() => presenceOf(observer, survivors[0], dave.userId), (seen) => seen.presence === 'online');
 
+    const hank = await TestClient.register(cluster.url(survivors[1]));
+
     cluster.processes[owner].child.kill('SIGKILL');
+    // Taken during the handover: retried until the new owner answers, then acknowledged.
+    const duringHandover = hank.request('PUT', `/presence/${enc(hank.userId)}/status`, { presence: 'unavailable', status_msg: 'during handover' });
     expect(await syncing).toBe('cut off');
 
     const after = await until(() => ownerFlags(survivors), (seen) => seen.some(Boolean));
     expect(after.filter(Boolean)).toHaveLength(1);
+    expect((await duringHandover).status).toBe(200);
+    expect(await presenceOf(hank, survivors[1], hank.userId)).toMatchObject({ presence: 'unavailable', status_msg: 'during handover' });
     // The sync cut off with the owner no longer counts: Dave goes offline after the sync timeout.
     for (const index of survivors) await until(() => presenceOf(observer, index, dave.userId), (seen) => seen.presence === 'offline');
 
