@@ -120,7 +120,7 @@ describe('the server process', () => {
     expect((await idle.response()).status).toBe(200);
 
     server.child.kill('SIGTERM');
-    expect(await server.exited).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(await server.exited).toEqual({ code: 0, signal: null });
     await Promise.all([halfHeaders.untilClosed(), halfBody.untilClosed(), idle.untilClosed()]);
   });
 
