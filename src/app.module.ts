@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
 import { GraphqlApiModule } from './graphql/graphql-api.module.js';
 import { LegacyModule } from './legacy/legacy.module.js';
+import { OperationsModule } from './operations/operations.module.js';
 import { PeekingModule } from './peeking/peeking.module.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { ProfilesModule } from './profiles/profiles.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
         SyncModule,
         ServerInfoModule,
         GraphqlApiModule,
+        OperationsModule,
       ],
     };
   }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
-import { createApp } from './app.js';
+import { closeApp, createApp } from './app.js';
 import { listenError, StartupError } from './common/startup-error.js';
 import { type AppConfig, ConfigError, loadAppConfig } from './config/app-config.js';
 import { startupSummary } from './config/startup-summary.js';
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     const app = await createApp(config);
     const port = await listen(app, config);
     new Logger('presence-rooms').log(startupSummary(config, port));
+    stopOnSignals(app, config);
   } catch (error) {
     // What the operator can fix is said in their terms and nothing else; anything else is a bug.
     if (error instanceof ConfigError || error instanceof StartupError) {
@@ -35,6 +36,37 @@ async function listen(app: NestFastifyApplication, config: AppConfig): Promise<n
   } catch (error) {
     throw listenError(error, config.HOST, config.PORT) ?? error;
   }
+}
+
+/**
+ * SIGTERM or SIGINT stops the server (closeApp) and exits 0; a failure on the way exits 1. The
+ * shutdown destroys what is still connected at SHUTDOWN_TIMEOUT_MS; should it still not have
+ * finished (the database not answering) once as long again has passed, the process exits 1.
+ */
+function stopOnSignals(app: NestFastifyApplication, config: AppConfig): void {
+  const logger = new Logger('presence-rooms');
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: stopping, within ${config.SHUTDOWN_TIMEOUT_MS} ms`);
+    setTimeout(() => {
+      logger.error('Shutdown did not finish; exiting without it');
+      process.exit(1);
+    }, 2 * config.SHUTDOWN_TIMEOUT_MS).unref();
+    closeApp(app, config.SHUTDOWN_TIMEOUT_MS).then(
+      () => {
+        logger.log('Stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error('Shutdown failed', error instanceof Error ? error.stack : String(error));
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 void main();

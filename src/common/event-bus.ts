@@ -15,6 +15,12 @@ export interface DomainEventMap {
   'user.activity': { userId: string; deviceId: string };
   /** A device was signed in by registering or logging in: its first request and first act. */
   'device.signed-in': { userId: string; deviceId: string };
+  /** Presence inputs the engine applied, by kind (counted by the metrics). */
+  'presence.applied': { kinds: string[] };
+  /** A presence change others see was committed: what caused it, and when it began (clock ms). */
+  'presence.published': { cause: 'hand' | 'request' | 'clock'; changedAt: number; committedAt: number };
+  /** One sweep of the presence timers, with its writes, took this long. */
+  'presence.swept': { durationMs: number };
 }
 
 @Injectable()

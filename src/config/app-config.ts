@@ -2,9 +2,10 @@ import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { redactDatabaseUrl } from './database-config.js';
-import { GraphqlConfig } from './graphql-config.js';
+import { OperationsConfig } from './operations-config.js';
 
 export { LEGACY_MODES, type LegacyMode } from './legacy-config.js';
+export type { LogFormat } from './operations-config.js';
 export type { LogLevel, MscIdentifierMode, ProfileVisibility } from './server-config.js';
 
 /**
@@ -12,7 +13,7 @@ export type { LogLevel, MscIdentifierMode, ProfileVisibility } from './server-co
  * nothing else reads process.env. Defaults are the documented ones (README, "Configuration").
  * The settings are declared by area, each area's class extending the one before.
  */
-export class AppConfig extends GraphqlConfig {}
+export class AppConfig extends OperationsConfig {}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -23,7 +24,7 @@ export class ConfigError extends Error {
 
 /** Builds the validated configuration from an environment map; unknown keys are ignored. */
 export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
-  const optional = ['DATABASE_URL', 'PRESENCE_SYNC_IS_ACTIVITY', 'LEGACY_SUNSET', 'LEGACY_DEPRECATION_DATE', 'GRAPHQL_IDE'];
+  const optional = ['DATABASE_URL', 'PRESENCE_SYNC_IS_ACTIVITY', 'LEGACY_SUNSET', 'LEGACY_DEPRECATION_DATE', 'GRAPHQL_IDE', 'LOG_FORMAT', 'METRICS_TOKEN'];
   const known = [...Object.keys(new AppConfig()), ...optional];
   const provided = Object.fromEntries(
     known.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),

@@ -5,7 +5,7 @@ import { LegacyConfig } from './legacy-config.js';
 
 /** GraphQL over HTTP and WebSocket: the IDE and the bounds on queries and connections. */
 export class GraphqlConfig extends LegacyConfig {
-  /** Serve GraphiQL at /graphiql; unset means on outside production. */
+  /** /graphiql leads to the dashboard's GraphQL query box; unset means on outside production. */
   @IsOptional()
   @IsIn(['true', 'false'])
   GRAPHQL_IDE?: 'true' | 'false';

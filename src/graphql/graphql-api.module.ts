@@ -47,7 +47,8 @@ class GraphqlContextModule {}
         autoSchemaFile: true,
         sortSchema: true,
         path: GRAPHQL_PATH,
-        graphiql: config.graphqlIde,
+        // Mercurius's GraphiQL loads its scripts from a CDN; /graphiql leads to the dashboard's query box instead.
+        graphiql: false,
         subscription: false,
         // Errors thrown before execution reach the application's filter, which renders them for GraphQL.
         errorHandler: false,

@@ -24,6 +24,7 @@ import { extractAccessToken } from '../auth/access-token.js';
 import type { Requester } from '../auth/requester.js';
 import { SessionsService } from '../auth/sessions.service.js';
 import { AppConfig } from '../config/app-config.js';
+import { Metrics } from '../operations/metrics/metrics.js';
 import { formatGraphQLError } from './graphql-errors.js';
 import { GraphqlContextFactory } from './graphql-context.js';
 import { GraphqlWsConnection, type GraphqlWsHandler } from './graphql-ws.connection.js';
@@ -52,6 +53,7 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
   private readonly logger = new Logger(GraphqlWsServer.name);
   private readonly wss: WebSocketServer;
   private readonly renderers = new Map<string, PresenceRenderer>();
+  private readonly connections = new Set<GraphqlWsConnection>();
   private onUpgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
   constructor(
@@ -60,7 +62,10 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
     private readonly sessions: SessionsService,
     private readonly contexts: GraphqlContextFactory,
     private readonly config: AppConfig,
+    metrics: Metrics,
   ) {
+    metrics.wsConnections.from(() => this.connections.size);
+    metrics.wsSubscriptions.from(() => [...this.connections].reduce((sum, connection) => sum + connection.operationCount, 0));
     this.wss = new WebSocketServer({
       noServer: true,
       // A bigger message fails that socket alone, with 1009, before it is buffered whole.
@@ -72,7 +77,11 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
   onApplicationBootstrap(): void {
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
     const timers = { initTimeoutMs: this.config.GRAPHQL_WS_INIT_TIMEOUT_MS, keepAliveMs: this.config.GRAPHQL_WS_KEEPALIVE_MS };
-    this.wss.on('connection', (socket) => new GraphqlWsConnection(socket, this, timers));
+    this.wss.on('connection', (socket) => {
+      const connection = new GraphqlWsConnection(socket, this, timers);
+      this.connections.add(connection);
+      socket.once('close', () => this.connections.delete(connection));
+    });
     this.onUpgrade = (request, socket, head) => {
       const path = (request.url ?? '').split('?')[0];
       if (path !== GRAPHQL_PATH) {

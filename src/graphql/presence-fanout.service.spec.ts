@@ -5,6 +5,7 @@ import type { Clock } from '../common/clock.js';
 import { MatrixError } from '../common/matrix-error.js';
 import type { PresenceView } from '../presence/core/presence-model.js';
 import type { PresenceReader, PresenceRecord } from '../presence/presence-reader.service.js';
+import { Metrics } from '../operations/metrics/metrics.js';
 import { PresenceFanout } from './presence-fanout.service.js';
 import type { PresenceItem, PresenceRenderer, PresenceSink } from './presence-stream.js';
 import { TRIGGERS } from './pubsub.js';
@@ -39,7 +40,7 @@ function world() {
     maySeePresence: async (viewer: string, owner: string) => !hidden.has(`${viewer}>${owner}`),
   } as unknown as PresenceVisibilityCache;
   const pubsub = new PubSub();
-  const fanout = new PresenceFanout(pubsub, reader, visibility, { now: () => 1_000 } as Clock);
+  const fanout = new PresenceFanout(pubsub, reader, visibility, { now: () => 1_000 } as Clock, new Metrics());
   const change = async (userId: string, view: Partial<PresenceView>) => {
     views.set(userId, { ...views.get(userId)!, ...view });
     await pubsub.publish(TRIGGERS.presenceChanged(userId), { userId });

@@ -3,6 +3,7 @@ import { PresenceVisibilityCache } from '../access/presence-visibility-cache.js'
 import type { Requester } from '../auth/requester.js';
 import { Clock } from '../common/clock.js';
 import { MatrixError } from '../common/matrix-error.js';
+import { Metrics } from '../operations/metrics/metrics.js';
 import { PresenceReader } from '../presence/presence-reader.service.js';
 import { toPresence } from './mappers.js';
 import type { Presence } from './models/presence.model.js';
@@ -27,12 +28,15 @@ export class PresenceFanout implements PresenceHub {
   private readonly triggers = new Map<string, Promise<number>>();
   /** Users whose change is being delivered; `true` when another came in meanwhile. */
   private readonly delivering = new Map<string, boolean>();
+  /** When the oldest change not yet delivered reached the fan-out, per user (performance.now()). */
+  private readonly changedAt = new Map<string, number>();
 
   constructor(
     @Inject(PUB_SUB) private readonly pubsub: LivePubSub,
     private readonly reader: PresenceReader,
     private readonly visibility: PresenceVisibilityCache,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   follow(viewer: Requester, userIds: string[]): PresenceStream {
@@ -83,6 +87,7 @@ export class PresenceFanout implements PresenceHub {
 
   /** A user's presence, status, profile or privacy changed. */
   changed(userId: string): void {
+    if (!this.changedAt.has(userId)) this.changedAt.set(userId, performance.now());
     if (this.delivering.has(userId)) {
       this.delivering.set(userId, true);
       return;
@@ -103,6 +108,8 @@ export class PresenceFanout implements PresenceHub {
   }
 
   private async deliver(userId: string): Promise<void> {
+    const since = this.changedAt.get(userId) ?? performance.now();
+    this.changedAt.delete(userId);
     const follows = this.followers.get(userId);
     if (!follows || follows.size === 0) return;
     const shared = toPresence(await this.reader.publicRecord(userId), this.clock.now());
@@ -138,6 +145,10 @@ export class PresenceFanout implements PresenceHub {
     // Render once per renderer, then send without yielding in between.
     const rendered = await renderOnce(due, shared);
     for (const stream of due) stream.send(shared, renderedFor(stream, rendered));
+    if (due.length > 0) {
+      this.metrics.fanoutDeliveries.inc(due.length);
+      this.metrics.fanoutLatency.observe((performance.now() - since) / 1000);
+    }
     if (refused.length > 0) await this.refuse(userId, refused);
   }
 
@@ -157,6 +168,7 @@ export class PresenceFanout implements PresenceHub {
     follow.print = print;
     const rendered = stream.sink!.renderer ? await stream.sink!.renderer.render(presence) : null;
     stream.send(presence, rendered);
+    this.metrics.fanoutDeliveries.inc();
   }
 
   private add(follow: Follow): void {

@@ -62,6 +62,11 @@ export class PresenceEngine {
     return this.wheel.nextDueAt();
   }
 
+  /** How many users the engine holds. */
+  get trackedCount(): number {
+    return this.users.size;
+  }
+
   tracked(userId: string): TrackedPresence | undefined {
     return this.users.get(userId);
   }

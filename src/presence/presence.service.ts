@@ -155,19 +155,30 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   async apply(userId: string, inputs: PresenceInput[]): Promise<void> {
     if (!this.tracking || this.stopped) return;
     const { tracked, changed, publication } = this.engine.apply(userId, inputs);
+    this.bus.emit('presence.applied', { kinds: inputs.map((input) => input.kind) });
     const acknowledged = inputs.some((input) => ACKNOWLEDGED_INPUTS.has(input.kind));
     if (!changed && !acknowledged) return;
     this.writer.markChanged(tracked);
     // Durable before acknowledgement (see the class comment); liveness alone waits for the tick.
     if (publication || this.closing || acknowledged) {
       await this.writer.write(publication ? [publication] : [], [tracked]);
+      if (publication) this.published(publication, inputs.some((input) => BY_HAND_INPUTS.has(input.kind)) ? 'hand' : 'request');
     }
+  }
+
+  private published(publication: Publication, cause: 'hand' | 'request' | 'clock'): void {
+    this.bus.emit('presence.published', { cause, changedAt: publication.changedAt, committedAt: this.clock.now() });
   }
 
   /** The user's presence as `viewerId` sees it: the truth for themselves, what was published for others. */
   view(userId: string, viewerId: string): PresenceView {
     if (!this.enabled) return NEVER_SEEN;
     return this.engine.view(userId, viewerId);
+  }
+
+  /** How many users the engine holds. */
+  get trackedUsers(): number {
+    return this.engine.trackedCount;
   }
 
   /** The device inputs the core holds for a user (for the user's own inspection). */
@@ -180,9 +191,12 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     if (this.ticking) return this.ticking;
     this.ticking = (async () => {
       try {
+        const started = performance.now();
         const publications: Publication[] = this.engine.sweep();
         // One transaction: the publications, and every row behind its inputs.
         await this.writer.write(publications, this.writer.pending);
+        for (const publication of publications) this.published(publication, 'clock');
+        this.bus.emit('presence.swept', { durationMs: performance.now() - started });
       } catch (error) {
         this.logger.error('presence tick failed', error instanceof Error ? error.stack : String(error));
       } finally {

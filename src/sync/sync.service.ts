@@ -12,6 +12,7 @@ import type { RoomMembershipEntity } from '../events/room-membership.entity.js';
 import { StreamToken } from '../events/stream-token.js';
 import { PeeksService } from '../peeking/peeks.service.js';
 import type { RoomPeekEntity } from '../peeking/room-peek.entity.js';
+import { Metrics } from '../operations/metrics/metrics.js';
 import { LegacyPresenceService } from '../presence/legacy/legacy-presence.service.js';
 import { FilterService } from './filter.service.js';
 import { joinedWithinWindow } from './membership-window.js';
@@ -59,6 +60,7 @@ export class SyncService {
     private readonly legacyPresence: LegacyPresenceService,
     private readonly peeks: PeeksService,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   /** `abandoned` gives a signal that aborts when the client goes away; it is asked for only by a sync that may wait. */
@@ -97,7 +99,12 @@ export class SyncService {
       if (!isEmptySync(response) || remaining <= 0 || signal?.aborted) return response;
       // Wake in time to report a peek expiring meanwhile.
       const expiry = this.peeks.nextExpiry(peeks);
-      await this.notifier.waitAny(snapshot, expiry === null ? remaining : Math.min(remaining, expiry - now + 1), signal);
+      this.metrics.syncLongPolls.inc();
+      try {
+        await this.notifier.waitAny(snapshot, expiry === null ? remaining : Math.min(remaining, expiry - now + 1), signal);
+      } finally {
+        this.metrics.syncLongPolls.dec();
+      }
       if (this.notifier.isClosing) return response;
     }
   }

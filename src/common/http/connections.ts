@@ -47,6 +47,11 @@ export class Connections {
       else response.once('finish', () => socket.destroySoon());
     }
   }
+
+  /** Destroys every connection, WebSockets included: a shutdown's last resort at its deadline. */
+  destroyAll(): void {
+    for (const socket of this.open) socket.destroy();
+  }
 }
 
 /** The Matrix error for a request Node's HTTP parser refused before any route saw it. */

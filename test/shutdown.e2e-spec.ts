@@ -1,0 +1,114 @@
+import WebSocket from 'ws';
+import { TestClient } from './support/client.js';
+import { compileServer, spawnCompiledServer, type CompiledServer, type CompiledServerProcess } from './support/compiled-server.js';
+import { Subscription, wsClient } from './support/graphql.js';
+import { RawConnection } from './support/raw-http.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+
+const enc = encodeURIComponent;
+
+/** A graphql-ws socket, signed in, that then stops reading: it never answers the server's close frame. */
+async function stalledWebSocket(baseUrl: string, token: string): Promise<WebSocket> {
+  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const acked = new Promise<void>((resolve) => socket.on('message', (data) => String(data).includes('connection_ack') && resolve()));
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+  await acked;
+  socket.pause();
+  return socket;
+}
+
+/**
+ * Stopping the process on SIGTERM / SIGINT: what is under way is answered as usual, live
+ * connections are told, and the process exits 0 — also when clients would keep it waiting.
+ */
+describe('graceful shutdown', () => {
+  let compiled: CompiledServer;
+  let database: TestDatabase;
+  let server: CompiledServerProcess | null = null;
+
+  beforeAll(async () => {
+    compiled = await compileServer();
+  });
+
+  afterAll(() => compiled?.remove());
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterEach(async () => {
+    if (server && server.child.exitCode === null && server.child.signalCode === null) {
+      server.child.kill('SIGKILL');
+      await server.exited;
+    }
+    server = null;
+    await database.drop();
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`on ${signal}: ends a long-poll with its empty answer, closes WebSockets with 1001, keeps what was acknowledged, exits 0`, async () => {
+      server = await spawnCompiledServer(compiled, database);
+      const alice = await TestClient.register(server.baseUrl);
+      await alice.ok('PUT', `/presence/${enc(alice.userId)}/status`, { presence: 'busy', status_msg: 'before the stop' });
+      const { next_batch: since } = await alice.sync();
+      let socketClosed!: (code: number) => void;
+      const closed = new Promise<number>((resolve) => (socketClosed = resolve));
+      const socket = wsClient(server.baseUrl, alice.accessToken, (code) => socketClosed(code));
+      const subscription = new Subscription(socket, 'subscription($ids: [ID!]!) { presenceChanged(userIds: $ids) { state } }', { ids: [alice.userId] });
+      expect(await subscription.next()).toEqual({ presenceChanged: { state: 'BUSY' } });
+      const longPoll = alice.request('GET', '/sync', undefined, { query: { since, timeout: 120_000 } });
+      // The long-poll is waiting once the metrics say so.
+      for (;;) {
+        const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+        if (/^presence_rooms_sync_long_polls_waiting 1$/m.test(metrics)) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+
+      server.child.kill(signal);
+      const answer = await longPoll;
+      expect(answer.status).toBe(200);
+      expect(answer.body.next_batch).toEqual(expect.any(String));
+      expect(answer.body.rooms?.join ?? {}).toEqual({});
+      expect(await closed).toBe(1001);
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+
+      server = await spawnCompiledServer(compiled, database);
+      const again = new TestClient(server.baseUrl, alice.userId, alice.accessToken, alice.deviceId);
+      expect(await again.ok('GET', `/presence/${enc(alice.userId)}/status`)).toMatchObject({ presence: 'busy', status_msg: 'before the stop' });
+    });
+  }
+
+  it('reports not ready while stopping, and does not let unfinished headers or a WebSocket client that stopped reading hold it past SHUTDOWN_TIMEOUT_MS', async () => {
+    // Request deadlines far longer than the test: only the shutdown's own deadline can free these.
+    server = await spawnCompiledServer(compiled, database, {
+      SHUTDOWN_TIMEOUT_MS: '1000',
+      HTTP_HEADERS_TIMEOUT_MS: '600000',
+      HTTP_REQUEST_TIMEOUT_MS: '600000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '600000',
+    });
+    const alice = await TestClient.register(server.baseUrl);
+    const stalled = await stalledWebSocket(server.baseUrl, alice.accessToken);
+    const halfHeaders = await RawConnection.open(server.baseUrl);
+    halfHeaders.write('GET /_matrix/client/versions HTTP/1.1\r\nHost: x\r\n');
+
+    server.child.kill('SIGTERM');
+    // While it waits for the stalled socket it still serves, and says it is not ready.
+    for (;;) {
+      const ready = await fetch(`${server.baseUrl}/health/ready`);
+      if (ready.status === 503) {
+        expect(((await ready.json()) as { error: unknown }).error).toEqual({ shutdown: { status: 'down', message: 'shutting down' } });
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // ws would wait 30 s for the stalled client's close frame; the test's own timeout is shorter.
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    await halfHeaders.untilClosed();
+    stalled.terminate();
+  }, 20_000);
+});
