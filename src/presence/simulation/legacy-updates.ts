@@ -5,9 +5,16 @@ import type { ScriptedInput } from './day-script.js';
 /**
  * The presence updates a Synapse-style server sends for a user's scripted day, the baseline of
  * the events figure: every change of state or currently_active, at once, and every last-active
- * bump beyond the granularity. A model of that server, not of this engine.
+ * bump beyond the granularity. A model of that server, not of this engine. `onUpdate` hears each
+ * update as it is sent (the federation estimate batches them into transactions).
  */
-export function legacyUpdates(policy: PresencePolicy, settings: PresenceSettings, script: ScriptedInput[], dayEnd: number): number {
+export function legacyUpdates(
+  policy: PresencePolicy,
+  settings: PresenceSettings,
+  script: ScriptedInput[],
+  dayEnd: number,
+  onUpdate?: (at: number, view: PresenceView) => void,
+): number {
   let inputs = EMPTY_INPUTS;
   let notified: PresenceView | null = null;
   let updates = 0;
@@ -18,6 +25,7 @@ export function legacyUpdates(policy: PresencePolicy, settings: PresenceSettings
     if (!notified || !sameView(notified, view) || bumped) {
       updates += 1;
       notified = view;
+      onUpdate?.(now, view);
     }
     return evaluation.nextChangeAt;
   };
