@@ -122,6 +122,17 @@ describe('migrations', () => {
     }
   });
 
+  onPostgresOnly('run on connections with the configured synchronous_commit', async () => {
+    for (const setting of ['off', 'on']) {
+      const dataSource = await openDataSource(dataSourceOptions(loadAppConfig({ ...database.env, DATABASE_SYNCHRONOUS_COMMIT: setting })));
+      try {
+        expect(await dataSource.query('SHOW synchronous_commit')).toEqual([{ synchronous_commit: setting }]);
+      } finally {
+        await dataSource.destroy();
+      }
+    }
+  });
+
   onPostgresOnly('wait for the advisory lock another process holds', async () => {
     const holder = new pg.Client({ connectionString: database.env.DATABASE_URL });
     await holder.connect();

@@ -84,6 +84,9 @@ describe(AppConfig.name, () => {
       expect(problems[0]).not.toContain('s3cret');
     }
     expect(() => loadAppConfig({ DATABASE_POOL_SIZE: '0' })).toThrow(ConfigError);
+    expect(loadAppConfig({}).DATABASE_SYNCHRONOUS_COMMIT).toBe('off');
+    expect(loadAppConfig({ DATABASE_SYNCHRONOUS_COMMIT: 'on' }).DATABASE_SYNCHRONOUS_COMMIT).toBe('on');
+    expect(() => loadAppConfig({ DATABASE_SYNCHRONOUS_COMMIT: 'local' })).toThrow(ConfigError);
   });
 
   it('takes REDIS_URL only with a PostgreSQL DATABASE_URL, and names what is missing', () => {

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, Validate } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, Validate } from 'class-validator';
 import { IsPostgresUrl } from './config-constraints.js';
 import { toInt } from './config-transforms.js';
 import { ServerConfig } from './server-config.js';
@@ -17,6 +17,15 @@ export class DatabaseConfig extends ServerConfig {
   @Min(1)
   @Max(1000)
   DATABASE_POOL_SIZE = 10;
+
+  /**
+   * PostgreSQL's `synchronous_commit` for the server's connections. `off` answers a commit once it
+   * is in PostgreSQL's memory: it survives the server process crashing, as SQLite's WAL commits do
+   * at `synchronous = NORMAL`, and a PostgreSQL crash or power loss may lose the last fraction of a
+   * second (never corrupting anything). `on` waits for the disk flush of each commit.
+   */
+  @IsIn(['on', 'off'])
+  DATABASE_SYNCHRONOUS_COMMIT: 'on' | 'off' = 'off';
 
   @IsString()
   @IsNotEmpty()

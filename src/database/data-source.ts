@@ -12,7 +12,7 @@ import { openPostgres, postgresOptions } from './postgres.js';
  * DATABASE_URL is set, else a SQLite file. Schema changes only through migrations, run at boot.
  */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
-  return config.DATABASE_URL ? postgresOptions(config.DATABASE_URL, config.DATABASE_POOL_SIZE) : sqliteOptions(config);
+  return config.DATABASE_URL ? postgresOptions(config.DATABASE_URL, config.DATABASE_POOL_SIZE, config.DATABASE_SYNCHRONOUS_COMMIT) : sqliteOptions(config);
 }
 
 /**

@@ -2,6 +2,7 @@ import { DataSource, MigrationExecutor, type DataSourceOptions } from 'typeorm';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
 import { migrations } from '../../migrations/index.js';
 import { StartupError } from '../common/startup-error.js';
+import type { AppConfig } from '../config/app-config.js';
 import { redactDatabaseUrl } from '../config/database-config.js';
 import { entities } from './entities.js';
 
@@ -16,13 +17,15 @@ const CONNECT_TIMEOUT_MS = 10_000;
 export const MIGRATION_LOCK_KEY = '8102940346727162228';
 
 /** PostgreSQL through `pg`'s pool; the migrations are run by `openPostgres`, under the lock. */
-export function postgresOptions(url: string, poolSize: number): PostgresDataSourceOptions {
+export function postgresOptions(url: string, poolSize: number, synchronousCommit: AppConfig['DATABASE_SYNCHRONOUS_COMMIT'] = 'off'): PostgresDataSourceOptions {
   return {
     type: 'postgres',
     url,
     poolSize,
     connectTimeoutMS: CONNECT_TIMEOUT_MS,
     applicationName: 'presence-rooms',
+    // Set for each connection as it opens, so no statement pays for it.
+    extra: { options: `-c synchronous_commit=${synchronousCommit}` },
     entities,
     migrations,
     migrationsRun: false,
