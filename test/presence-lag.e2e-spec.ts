@@ -44,7 +44,7 @@ class SyncingDevice {
   /** When the last /sync was sent. */
   lastStart = 0;
 
-  constructor(private readonly client: TestClient) {
+  constructor(client: TestClient) {
     this.loop = (async () => {
       let since: string | undefined;
       while (!this.stopped) {
