@@ -176,6 +176,43 @@ describe('PresenceEngine pacing switches', () => {
     expect(shape(drive)).toEqual([['online', true, 0]]);
   });
 
+  it('with lapses derived, refreshes last_active_ts a tick before readers would derive a false lapse, and only then', () => {
+    const drive = new Drive({ publishActivityLapses: false }).apply(sync());
+    drive.onSweep = () => expect(sameView(drive.seen, drive.truth)).toBe(true);
+    for (let step = 0; step < 10; step += 1) {
+      drive.advance(25_000).apply(activity);
+      expect(sameView(drive.seen, drive.truth)).toBe(true);
+    }
+    // Activity stops: the derived lapse is the true one (idling later settles as usual).
+    drive.advance(70_000);
+    expect(drive.seen.currentlyActive).toBe(false);
+    drive.onSweep = () => {};
+    drive.advance(300_000);
+    const kinds = drive.published.map((p) => (p.refresh ? 'refresh' : p.view.presence));
+    // One refresh per granularity while active (activity every 25 s), none once activity stops.
+    expect(kinds[0]).toBe('online');
+    expect(kinds.filter((kind) => kind === 'refresh').length).toBeGreaterThanOrEqual(4);
+    expect(kinds.filter((kind) => kind === 'refresh').length).toBeLessThanOrEqual(5);
+    for (const publication of drive.published.filter((p) => p.refresh)) {
+      expect(publication.previous!.lastActiveTs + DEFAULTS.lastActiveGranularityMs - publication.at).toBeGreaterThan(0);
+      expect(publication.previous!.lastActiveTs + DEFAULTS.lastActiveGranularityMs - publication.at).toBeLessThanOrEqual(2 * TICK);
+    }
+  });
+
+  it('with lapses derived, reports each derived lapse once, for live channels that do not derive', () => {
+    const drive = new Drive({ publishActivityLapses: false }).apply(sync());
+    expect(drive.engine.takeDerivedChanges()).toEqual([]);
+    drive.advance(59_000);
+    expect(drive.engine.takeDerivedChanges()).toEqual([]);
+    drive.advance(2000);
+    expect(drive.engine.takeDerivedChanges()).toEqual([USER]);
+    drive.advance(120_000);
+    expect(drive.engine.takeDerivedChanges()).toEqual([]);
+    // Written lapses are publications, not derived changes.
+    const written = new Drive().apply(sync()).advance(200_000);
+    expect(written.engine.takeDerivedChanges()).toEqual([]);
+  });
+
   it('by default writes the lapse of currently_active once it has settled, within the bound', () => {
     const drive = new Drive().apply(sync()).advance(200_000);
     expect(shape(drive)).toEqual([
