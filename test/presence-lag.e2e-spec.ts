@@ -182,3 +182,63 @@ describe('every change others can see is published within PRESENCE_MAX_LAG_MS (1
     for (const event of received) expect(event.content).toMatchObject({ last_active_ago: expect.any(Number) });
   }, 120_000);
 });
+
+describe('with PRESENCE_PUBLISH_ACTIVITY_LAPSES=false, readers derive currently_active lapsing from last_active_ts', () => {
+  let server: TestServer;
+  let bob: MatrixClient | undefined;
+  let stream: Subscription<{ presenceChanged: Watched }> | undefined;
+  let laptop: SyncingDevice | undefined;
+
+  beforeAll(async () => {
+    server = await startTestServer({ ...TIMERS, PRESENCE_PUBLISH_ACTIVITY_LAPSES: 'false' });
+  });
+
+  afterAll(async () => {
+    await laptop?.stop();
+    stream?.unsubscribe();
+    bob?.stopClient();
+    await server?.close();
+  });
+
+  it('refreshes last_active_ts while the user stays active, and tells /sync and graphql-ws of the lapse no event carries', async () => {
+    const alice = await TestClient.register(server.baseUrl, uniqueName('alice'));
+    const recorder = syncRecorder();
+    bob = await registerSdkClient(server.baseUrl, uniqueName('bob'), undefined, { fetchFn: recorder.fetchFn });
+    const roomId = await alice.createRoom({ preset: 'public_chat' });
+    await bob.joinRoom(roomId);
+    await startAndPrepare(bob);
+    const query = 'subscription($ids: [ID!]!) { presenceChanged(userIds: $ids) { state currentlyActive lastActiveTs } }';
+    stream = new Subscription(wsClient(server.baseUrl, bob.getAccessToken()!), query, { ids: [alice.userId] });
+    laptop = new SyncingDevice(alice);
+    await streamUntil(stream, (item) => item.state === 'ONLINE' && item.currentlyActive);
+    const online = await publishedUntil(alice, (content) => content.presence === 'online' && content.currently_active === true);
+
+    // Active for more than two granularities: a message every 600 ms.
+    let lastSentFrom = 0;
+    for (let message = 0; message < 8; message += 1) {
+      lastSentFrom = Date.now();
+      await alice.send(roomId, { msgtype: 'm.text', body: `message ${message}` });
+      await new Promise((resolve) => setTimeout(resolve, 600));
+    }
+
+    // The lapse is derived: bob's /sync and the subscription hear of it, with no event written for it.
+    await presenceSeenBy(bob, alice.userId, (user) => user.presence === 'online' && user.currentlyActive === false);
+    await streamUntil(stream, (item) => item.state === 'ONLINE' && !item.currentlyActive);
+    const delivered = recorder.syncs.flatMap((sync: RawSync) => sync.presence?.events ?? []).filter((event) => event.sender === alice.userId);
+    expect(delivered.at(-1)!.content).toMatchObject({ presence: 'online', currently_active: false, last_active_ago: expect.any(Number) });
+
+    const active = (await publishedPresenceEvents(alice, ['m.presence'])).filter((event) => event.content.presence === 'online') as Array<
+      PresenceEvent & { origin_server_ts: number }
+    >;
+    expect(active.every((event) => event.content.currently_active === true)).toBe(true);
+    expect(active[0].content.last_active_ts).toBe(online.content.last_active_ts);
+    // Refreshed while active, each before what readers derived from the one before had lapsed for longer than the bound.
+    expect(active.length).toBeGreaterThanOrEqual(3);
+    for (let index = 1; index < active.length; index += 1) {
+      expect(active[index].content.last_active_ts).toBeGreaterThan(active[index - 1].content.last_active_ts);
+      expect(active[index].origin_server_ts).toBeLessThanOrEqual(active[index - 1].content.last_active_ts + GRANULARITY + MAX_LAG + TICK);
+    }
+    // The last one carries the last activity, so readers derive the lapse no earlier than it happened.
+    expect(active.at(-1)!.content.last_active_ts).toBeGreaterThanOrEqual(lastSentFrom);
+  }, 120_000);
+});
