@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { msc3032Policy } from './core/msc3032.policy.js';
 import { PRESENCE_POLICIES } from './core/policies.js';
-import type { PresenceInput, PresencePolicy, PresenceState } from './core/presence-model.js';
+import { EMPTY_INPUTS, type PresenceInput, type PresencePolicy, type PresenceState } from './core/presence-model.js';
 import { sameView } from './core/presence-rules.js';
 import { DEFAULT_SETTINGS } from './core/presence-scenario.js';
 import type { PacingSettings } from './core/publication-pacing.js';
 import { PresenceEngine, type Publication } from './presence-engine.js';
+import { TrackedPresence } from './tracked-presence.js';
 
 /** The pacing of the default configuration (app-config.ts). */
 const DEFAULTS: PacingSettings = {
@@ -126,6 +127,7 @@ describe('PresenceEngine publication lag', () => {
 
   it.each([
     ['lapses written', { publishActivityLapses: true }],
+    ['lapses derived', { publishActivityLapses: false }],
     ['blips written', { publishActivityBlips: true }],
     ['offline grace', { offlineGraceMs: 45_000 }],
     ['a minimum interval', { minIntervalMs: 20_000, settleMs: 10_000 }],
@@ -211,6 +213,16 @@ describe('PresenceEngine pacing switches', () => {
     // Written lapses are publications, not derived changes.
     const written = new Drive().apply(sync()).advance(200_000);
     expect(written.engine.takeDerivedChanges()).toEqual([]);
+  });
+
+  it('with lapses derived, reports at restore a lapse readers derived while the server was down', () => {
+    const drive = new Drive({ publishActivityLapses: false });
+    const published = { presence: 'online' as const, currentlyActive: true, lastActiveTs: drive.clock.time - 120_000, statusMsg: null };
+    drive.engine.restore(new TrackedPresence(USER, EMPTY_INPUTS, published));
+    expect(drive.engine.takeDerivedChanges()).toEqual([USER]);
+    const fresh = new Drive({ publishActivityLapses: false });
+    fresh.engine.restore(new TrackedPresence(USER, EMPTY_INPUTS, { ...published, lastActiveTs: fresh.clock.time - 1000 }));
+    expect(fresh.engine.takeDerivedChanges()).toEqual([]);
   });
 
   it('by default writes the lapse of currently_active once it has settled, within the bound', () => {

@@ -219,7 +219,6 @@ export class PresenceEngine {
    */
   private reconcile(tracked: TrackedPresence, now: number, cause: { byHand: boolean; before: PresenceView | null }): Publication | null {
     const evaluation = this.evaluate(tracked, now);
-    this.noteDerivedChange(tracked, now);
     const seen = tracked.published && seenView(tracked.published, now, this.pacing);
     const byRequest = cause.before !== null && !sameView(cause.before, evaluation.forOthers);
     // Readers saw the truth until this request (a change undid itself before the wheel came by): nothing was pending.
@@ -251,6 +250,8 @@ export class PresenceEngine {
     // falls due (armed for the start of its tick, so it is written by then), whichever is first.
     const wake = earliest(evaluation.nextChangeAt, seenChangeAt(tracked.published, now, this.pacing));
     this.arm(tracked, earliest(wake, due === null ? null : Math.floor(due / this.tickMs) * this.tickMs));
+    // Nothing written: readers may have derived a lapse that live channels must be told of.
+    this.noteDerivedChange(tracked, now);
     return null;
   }
 }
