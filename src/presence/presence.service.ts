@@ -215,7 +215,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     for (const userId of this.engine.takeDerivedChanges()) {
       this.position = Math.max(this.position + 1, this.clock.now());
       this.derivedAt.set(userId, this.position);
-      this.bus.emit('presence.derived-change', { userId, position: this.position });
+      this.bus.emit('presence.derived-change', { userId });
     }
   }
 
