@@ -181,6 +181,25 @@ describe('every change others can see is published within PRESENCE_MAX_LAG_MS (1
     expect(received.length).toBeGreaterThan(0);
     for (const event of received) expect(event.content).toMatchObject({ last_active_ago: expect.any(Number) });
   }, 120_000);
+
+  it('folds away one burst of activity that lapses within the bound: neither its return nor its lapse is written', async () => {
+    const alice = await TestClient.register(server.baseUrl, uniqueName('alice'));
+    const roomId = await alice.createRoom({ preset: 'public_chat' });
+    const device = new SyncingDevice(alice);
+    try {
+      const lapse = await publishedUntil(alice, (content) => content.presence === 'online' && content.currently_active === false);
+      const sentFrom = Date.now();
+      await alice.send(roomId, { msgtype: 'm.text', body: 'one message' });
+      // Idling, IDLE after the message, shows the message counted as activity; nothing was written for it before.
+      const idle = await publishedUntil(alice, (content) => content.presence === 'unavailable');
+      expect(idle.content.last_active_ts).toBeGreaterThanOrEqual(sentFrom);
+      const events = (await publishedPresenceEvents(alice, ['m.presence'])) as Array<PresenceEvent & { event_id: string }>;
+      const between = events.slice(events.findIndex((event) => event.event_id === (lapse as typeof lapse & { event_id: string }).event_id) + 1, -1);
+      expect(between).toEqual([]);
+    } finally {
+      await device.stop();
+    }
+  }, 120_000);
 });
 
 describe('with PRESENCE_PUBLISH_ACTIVITY_LAPSES=false, readers derive currently_active lapsing from last_active_ts', () => {

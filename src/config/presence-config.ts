@@ -89,7 +89,8 @@ export class PresenceConfig extends DatabaseConfig {
 
   /**
    * Whether currently_active coming back is written when it lapses again by itself within
-   * PRESENCE_MAX_LAG_MS (activity, then none for the granularity). `false` folds such a blip away.
+   * PRESENCE_MAX_LAG_MS (activity, then none for the granularity). `false` folds such a blip away
+   * (and, with lapses written, its lapse too).
    */
   @IsIn(['true', 'false'])
   PRESENCE_PUBLISH_ACTIVITY_BLIPS: 'true' | 'false' = 'false';

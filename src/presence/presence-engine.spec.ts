@@ -248,6 +248,26 @@ describe('PresenceEngine pacing switches', () => {
     expect(drive.seen.currentlyActive).toBe(true);
   });
 
+  it('with lapses written, folds away a burst that lapses within the bound: neither its return nor its lapse is written', () => {
+    const drive = new Drive().apply(sync()).advance(200_000);
+    expect(shape(drive)).toEqual([
+      ['online', true, 0],
+      ['online', false, 60_000],
+    ]);
+    drive.apply(activity).advance(30_000);
+    expect(drive.seen.currentlyActive).toBe(false);
+    drive.advance(100_000);
+    expect(shape(drive)).toHaveLength(2);
+    // Two bursts 20 s apart stay active past the bound: written at once, and their lapse once settled.
+    drive.apply(activity).advance(20_000).apply(activity).advance(200_000);
+    expect(shape(drive).slice(2)).toEqual([
+      ['online', true, 20_000],
+      ['online', false, 60_000],
+    ]);
+    const written = new Drive({ publishActivityBlips: true }).apply(sync()).advance(200_000).apply(activity).advance(200_000);
+    expect(shape(written)).toHaveLength(4);
+  });
+
   it('with PRESENCE_PUBLISH_ACTIVITY_BLIPS writes each return to currently active at once', () => {
     const drive = new Drive({ publishActivityLapses: false, publishActivityBlips: true }).apply(sync()).advance(120_000).apply(activity);
     expect(shape(drive)).toEqual([

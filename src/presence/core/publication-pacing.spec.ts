@@ -69,6 +69,15 @@ describe('what readers make of a published view', () => {
     expect(foldsAway(published, { ...again(100_000), statusMsg: 'lunch' }, 160_000, PACING)).toBe(false);
   });
 
+  it('folds away the same burst when lapses are written: readers saw the lapse, and will again by the bound', () => {
+    const written = { ...PACING, publishActivityLapses: true };
+    const lapsed = view('online', { lastActiveTs: 0 });
+    const again = (lastActiveTs: number) => view('online', { currentlyActive: true, lastActiveTs });
+    expect(foldsAway(lapsed, again(100_000), 160_000, written)).toBe(true);
+    expect(foldsAway(lapsed, again(100_001), 160_000, written)).toBe(false);
+    expect(foldsAway(lapsed, again(100_000), 160_000, { ...written, publishActivityBlips: true })).toBe(false);
+  });
+
   it('refreshes last_active_ts a lead before the derived lapse while the truth stays active past it, and only then', () => {
     const later = view('online', { currentlyActive: true, lastActiveTs: 40_000 });
     expect(refreshDue(active, later, 20_000, 1000, PACING)).toBe(69_000);

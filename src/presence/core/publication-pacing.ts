@@ -22,7 +22,8 @@ export interface PacingSettings {
   /**
    * Whether `currently_active` coming back is written even when it will lapse again by itself
    * within `maxLagMs` (one burst of activity, then none for the granularity). When not, such a
-   * blip is folded away as batching within the bound folds any change undone inside it.
+   * blip is folded away as batching within the bound folds any change undone inside it (and,
+   * with lapses written, its lapse is not written either).
    */
   publishActivityBlips: boolean;
   lastActiveGranularityMs: number;
@@ -124,13 +125,13 @@ export function derivesFalseLapse(published: PresenceView | null, seen: Presence
 /**
  * Whether a pending change may be left unwritten because it undoes itself within the bound:
  * readers already have the status text, and what they will make of the published view at
- * `bound` is what they would make then of the truth published now (the user currently active
- * again, lapsing by then with no further activity). Any further change of the truth wakes the
- * engine, which looks again.
+ * `bound` is what the truth will be then with no further activity (the user currently active
+ * again, lapsing by then). Whether lapses are written or derived, such a blip is folded away.
+ * Any further change of the truth wakes the engine, which looks again.
  */
 export function foldsAway(published: PresenceView | null, view: PresenceView, bound: number, pacing: PacingSettings): boolean {
   if (pacing.publishActivityBlips || !published || published.statusMsg !== view.statusMsg) return false;
-  return sameView(seenView(published, bound, pacing), seenView(view, bound, pacing));
+  return sameView(seenView(published, bound, pacing), seenView(view, bound, { ...pacing, publishActivityLapses: false }));
 }
 
 /**
