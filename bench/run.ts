@@ -6,15 +6,29 @@ import { longPoll } from './scenarios/long-poll.js';
 import { presenceInput } from './scenarios/presence-input.js';
 import { timerScale } from './scenarios/timer-scale.js';
 import type { BenchOptions, ScenarioResult } from './lib/scenario.js';
+import type { BenchDatabase } from './lib/server.js';
 
 /**
  * `npm run bench [-- --quick]`: starts the built server as a separate process per scenario, drives
  * it from separate client processes on loopback, and prints one table of figures beside
  * baselines measured in the same run (also written to bench/results/latest.json and .md).
  * --quick runs every scenario at a toy size in seconds: it checks the harness, not the speed.
+ * --db=postgres runs the scenarios that load a server on SQLite and on PostgreSQL, each database
+ * in turn, and sets the two side by side (bench/results/postgres.json and .md).
  */
-const options: BenchOptions = { quick: process.argv.includes('--quick') };
+const dbArgument = process.argv.find((arg) => arg.startsWith('--db='))?.slice('--db='.length);
+if (dbArgument !== undefined && dbArgument !== 'postgres') throw new Error(`--db=${dbArgument}: the only choice is --db=postgres`);
+const compareDatabases = dbArgument === 'postgres';
+const options: BenchOptions = { quick: process.argv.includes('--quick'), database: 'sqlite' };
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+
+/** The scenarios whose server keeps data, which --db=postgres runs on each database. */
+const onDatabases: Array<[string, (options: BenchOptions) => Promise<ScenarioResult>]> = [
+  ['input', presenceInput],
+  ['fanout1k', (options) => fanout(options, options.quick ? 50 : 1000)],
+  ['fanout10k', (options) => fanout(options, options.quick ? 100 : 10_000)],
+  ['longpoll', longPoll],
+];
 
 // The in-process measurements run first, before the load tests leave the machine warm and busy.
 const scenarios: Array<[string, () => Promise<ScenarioResult> | ScenarioResult]> = [
@@ -29,11 +43,58 @@ const scenarios: Array<[string, () => Promise<ScenarioResult> | ScenarioResult]>
   ['events-2min', () => eventsWritten(options, { maxLagMs: 120_000, settleMs: 120_000 }, null)],
   ['events-5min', () => eventsWritten(options, { maxLagMs: 300_000, settleMs: 300_000 }, null)],
   ['events-10min', () => eventsWritten(options, { maxLagMs: 600_000, settleMs: 600_000 }, null)],
-  ['input', () => presenceInput(options)],
-  ['fanout1k', () => fanout(options, options.quick ? 50 : 1000)],
-  ['fanout10k', () => fanout(options, options.quick ? 100 : 10_000)],
-  ['longpoll', () => longPoll(options)],
+  ...onDatabases.map(([name, run]): [string, () => Promise<ScenarioResult>] => [name, () => run(options)]),
 ];
+const DATABASE_NAMES: Record<BenchDatabase, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
+
+/** Each scenario on SQLite, then on PostgreSQL, its rows named after the database. */
+function databaseScenarios(): Array<[string, () => Promise<ScenarioResult>]> {
+  return onDatabases.flatMap(([name, run]) =>
+    (['sqlite', 'postgres'] as const).map((database): [string, () => Promise<ScenarioResult>] => [
+      name,
+      async () => {
+        const result = await run({ ...options, database });
+        return { ...result, scenario: `${result.scenario}, ${DATABASE_NAMES[database]}`, details: { ...result.details, database } };
+      },
+    ]),
+  );
+}
+
+/**
+ * The PostgreSQL presence input beside SQLite's from the same run (target ≥ 0.7×), and a table
+ * of what each request cost: the server's CPU, and PostgreSQL's backends' beside it.
+ */
+function databaseComparison(results: ScenarioResult[]): { row: ScenarioResult | null; cpu: string[] } {
+  const input = (database: BenchDatabase) => results.find((r) => r.scenario.startsWith('1.') && r.details.database === database);
+  const [sqlite, postgres] = [input('sqlite'), input('postgres')];
+  if (!sqlite || !postgres) return { row: null, cpu: [] };
+  const ratio = postgres.value / sqlite.value;
+  const row: ScenarioResult = {
+    scenario: '1. presence input, PostgreSQL beside SQLite',
+    metric: 'req/s',
+    value: postgres.value,
+    baselineName: 'the same on SQLite',
+    baseline: sqlite.value,
+    ratio,
+    target: '≥ 0.7× SQLite',
+    met: ratio >= 0.7 && postgres.errors === 0,
+    details: {},
+    errors: 0,
+  };
+  const us = (result: ScenarioResult, side: string, key: string) => {
+    const value = (result.details[side] as Record<string, number | undefined>)[key];
+    return value === undefined ? '–' : format(value, { maximumFractionDigits: 0 });
+  };
+  const cpu = [
+    '| database | presence input req/s | server CPU µs per request | PostgreSQL backends CPU µs per request | whoami req/s | whoami server CPU µs per request |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...[sqlite, postgres].map(
+      (r) =>
+        `| ${DATABASE_NAMES[r.details.database as BenchDatabase]} | ${format(r.value)} | ${us(r, 'presence', 'server_cpu_us_per_request')} | ${r.details.database === 'postgres' ? us(r, 'presence', 'database_cpu_us_per_request') : '(in the server)'} | ${format(r.baseline)} | ${us(r, 'baseline', 'server_cpu_us_per_request')} |`,
+    ),
+  ];
+  return { row, cpu };
+}
 
 function format(value: number, fractionDigits: { minimumFractionDigits?: number; maximumFractionDigits: number } = { maximumFractionDigits: 2 }): string {
   return Number.isFinite(value) ? value.toLocaleString('en', fractionDigits) : '–';
@@ -47,7 +108,7 @@ function formatRatio(value: number): string {
 async function main(): Promise<void> {
   const started = Date.now();
   const results: ScenarioResult[] = [];
-  for (const [name, run] of scenarios) {
+  for (const [name, run] of compareDatabases ? databaseScenarios() : scenarios) {
     if (only && !only.includes(name)) continue;
     const begin = Date.now();
     process.stderr.write(`bench: ${name}…\n`);
@@ -57,6 +118,8 @@ async function main(): Promise<void> {
   }
   // The table lists scenarios by number, whatever order they ran in.
   results.sort((a, b) => Number.parseInt(a.scenario, 10) - Number.parseInt(b.scenario, 10));
+  const comparison = compareDatabases ? databaseComparison(results) : { row: null, cpu: [] };
+  const rows = comparison.row ? [...results, comparison.row] : results;
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}`;
   const date = new Date().toISOString().slice(0, 10);
   const lines = [
@@ -64,15 +127,17 @@ async function main(): Promise<void> {
     '',
     '| scenario | metric | figure | baseline | baseline figure | ratio | target | met |',
     '|---|---|---:|---|---:|---:|---|---|',
-    ...results.map(
+    ...rows.map(
       (r) => `| ${r.scenario} | ${r.metric} | ${format(r.value)} | ${r.baselineName} | ${format(r.baseline)} | ${formatRatio(r.ratio)} | ${r.target} | ${r.met === null ? '—' : r.met ? 'yes' : 'no'} |`,
     ),
+    ...(comparison.cpu.length > 0 ? ['', ...comparison.cpu] : []),
   ];
   const table = lines.join('\n');
   console.log(table);
   mkdirSync('bench/results', { recursive: true });
   // A partial run (--only) never replaces the full results.
-  const base = `bench/results/${options.quick ? 'quick' : only ? 'partial' : 'latest'}`;
+  const name = options.quick ? 'quick' : only ? 'partial' : 'latest';
+  const base = `bench/results/${compareDatabases ? (name === 'latest' ? 'postgres' : `${name}-postgres`) : name}`;
   writeFileSync(`${base}.md`, `${table}\n`);
   writeFileSync(`${base}.json`, JSON.stringify({ date, machine, quick: options.quick, seconds: (Date.now() - started) / 1000, results }, null, 2) + '\n');
   const errors = results.reduce((sum, result) => sum + result.errors, 0);

@@ -1,8 +1,5 @@
-import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request, TestClient, uniqueName } from './support/client.js';
+import { createTestDatabase } from './support/test-database.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 /** Inputs that once reached code not written for them, and answered 500. */
@@ -213,10 +210,9 @@ function outcomeOf(response: { status: number; body: Record<string, any> }) {
 
 describe('filters already bad in the database', () => {
   it('are read leniently by /sync after a restart, not fatally', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'presence-rooms-bad-filter-'));
-    const databasePath = join(dir, 'db.sqlite');
+    const database = await createTestDatabase();
     try {
-      const first = await startTestServer({}, { databasePath });
+      const first = await startTestServer({}, { database });
       const alice = await TestClient.register(first.baseUrl);
       const roomId = await alice.createRoom({ name: 'stored filters' });
       for (let n = 0; n < 3; n++) await alice.send(roomId, { msgtype: 'm.text', body: `message ${n}` });
@@ -224,13 +220,12 @@ describe('filters already bad in the database', () => {
 
       // Rows as an older server, or a hand edit, might have left them.
       const definitions = ['{"room":{"timeline":{"limit":1e308}}}', 'null', '"text"', 'not json at all', '{"room":{"timeline":{"limit":2,"types":7}}}'];
-      const database = new Database(databasePath);
-      const insert = database.prepare('INSERT INTO filters (user_id, filter_id, definition) VALUES (?, ?, ?)');
-      definitions.forEach((definition, filterId) => insert.run(alice.userId, filterId, definition));
-      database.close();
+      for (const [filterId, definition] of definitions.entries()) {
+        await database.query('INSERT INTO filters (user_id, filter_id, definition) VALUES ($1, $2, $3)', [alice.userId, filterId, definition]);
+      }
 
       // Restarted, so the room's recent events are read from the database with the filter's limit.
-      const second = await startTestServer({}, { databasePath });
+      const second = await startTestServer({}, { database });
       try {
         const again = new TestClient(second.baseUrl, alice.userId, alice.accessToken, alice.deviceId);
         const timelines: number[] = [];
@@ -247,7 +242,7 @@ describe('filters already bad in the database', () => {
         await second.stop();
       }
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     }
   });
 });

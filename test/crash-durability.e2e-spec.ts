@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import { TestClient, uniqueName } from './support/client.js';
 import { graphql } from './support/graphql.js';
 import { compileServer, spawnCompiledServer, type CompiledServer, type CompiledServerProcess } from './support/compiled-server.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const enc = encodeURIComponent;
 const USERS = 12;
@@ -43,14 +41,14 @@ interface Observed {
 
 /**
  * Crash safety of presence: a PUT answered with 200 survives kill -9 and SIGTERM. The server runs
- * as a process of its own on one SQLite file, under a load of legacy PUTs (each user one at a
+ * as a process of its own on one database, under a load of legacy PUTs (each user one at a
  * time, changing presence and a unique status text), is stopped mid-load and started again; every
  * user's last acknowledged PUT (or the one still unanswered) must then be what every reader sees,
  * and stay so once the engine's timers have run.
  */
 describe('presence across kill -9 and SIGTERM', () => {
   let compiled: CompiledServer;
-  let dir: string;
+  let database: TestDatabase;
   let server: CompiledServerProcess | null = null;
 
   beforeAll(async () => {
@@ -59,8 +57,8 @@ describe('presence across kill -9 and SIGTERM', () => {
 
   afterAll(() => compiled?.remove());
 
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'presence-rooms-crash-'));
+  beforeEach(async () => {
+    database = await createTestDatabase();
   });
 
   afterEach(async () => {
@@ -69,10 +67,10 @@ describe('presence across kill -9 and SIGTERM', () => {
       await server.exited;
     }
     server = null;
-    rmSync(dir, { recursive: true, force: true });
+    await database.drop();
   });
 
-  const start = async () => (server = await spawnCompiledServer(compiled, join(dir, 'db.sqlite'), ENV));
+  const start = async () => (server = await spawnCompiledServer(compiled, database, ENV));
 
   it('keeps every acknowledged PUT through kill -9 and restart, also after the timers run', async () => {
     const { users, watcher } = await setUp(await start());

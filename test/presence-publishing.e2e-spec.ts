@@ -233,7 +233,7 @@ describe('presence timers', () => {
     const { next_batch: since } = await bob.sync({ set_presence: 'offline' });
     await put(alice, { presence: 'online' });
     await first.stop();
-    const second = await startTestServer({ ...FAST, PRESENCE_SYNC_ONLINE_TIMEOUT_MS: '1000' }, { databasePath: first.databasePath });
+    const second = await startTestServer({ ...FAST, PRESENCE_SYNC_ONLINE_TIMEOUT_MS: '1000' }, { database: first.database });
     try {
       const bobAgain = new TestClient(second.baseUrl, bob.userId, bob.accessToken, bob.deviceId);
       await syncUntilPresence(bobAgain, since, alice.userId, (content) => content.presence === 'offline');
@@ -248,7 +248,7 @@ describe('presence timers', () => {
     await put(alice, { presence: 'busy', status_msg: 'lunch' });
     await first.stop();
     // No tick runs before the reads below, so what they see is what the boot read from the room.
-    const second = await startTestServer({ ...FAST, PRESENCE_TIMER_TICK_MS: '60000' }, { databasePath: first.databasePath });
+    const second = await startTestServer({ ...FAST, PRESENCE_TIMER_TICK_MS: '60000' }, { database: first.database });
     try {
       const bobAgain = new TestClient(second.baseUrl, bob.userId, bob.accessToken, bob.deviceId);
       expect(await bobAgain.ok('GET', `/presence/${enc(alice.userId)}/status`)).toMatchObject({ presence: 'busy', status_msg: 'lunch' });

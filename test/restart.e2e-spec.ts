@@ -1,15 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request, TestClient, uniqueName } from './support/client.js';
+import { createTestDatabase } from './support/test-database.js';
 import { startTestServer } from './support/test-server.js';
 
 describe('restarting on the same database', () => {
   it('keeps users, devices, rooms and events, and continues the stream', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'presence-rooms-restart-'));
-    const databasePath = join(dir, 'db.sqlite');
+    const database = await createTestDatabase();
     try {
-      const first = await startTestServer({}, { databasePath });
+      const first = await startTestServer({}, { database });
       const username = uniqueName();
       const alice = await TestClient.register(first.baseUrl, username, 'pw');
       const roomId = await alice.createRoom({ name: 'durable' });
@@ -17,7 +14,7 @@ describe('restarting on the same database', () => {
       const { next_batch: since } = await alice.sync();
       await first.stop();
 
-      const second = await startTestServer({}, { databasePath });
+      const second = await startTestServer({}, { database });
       try {
         const again = new TestClient(second.baseUrl, alice.userId, alice.accessToken, alice.deviceId);
         expect((await again.ok('GET', '/account/whoami')).device_id).toBe(alice.deviceId);
@@ -35,7 +32,7 @@ describe('restarting on the same database', () => {
         await second.stop();
       }
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     }
   });
 });

@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import { TestClient } from './support/client.js';
 import { compileServer, spawnCompiledServer, type CompiledServer, type CompiledServerProcess } from './support/compiled-server.js';
 import { Subscription, wsClient } from './support/graphql.js';
 import { RawConnection } from './support/raw-http.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const enc = encodeURIComponent;
 
@@ -30,7 +28,7 @@ async function stalledWebSocket(baseUrl: string, token: string): Promise<WebSock
  */
 describe('graceful shutdown', () => {
   let compiled: CompiledServer;
-  let dir: string;
+  let database: TestDatabase;
   let server: CompiledServerProcess | null = null;
 
   beforeAll(async () => {
@@ -39,8 +37,8 @@ describe('graceful shutdown', () => {
 
   afterAll(() => compiled?.remove());
 
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'presence-rooms-shutdown-'));
+  beforeEach(async () => {
+    database = await createTestDatabase();
   });
 
   afterEach(async () => {
@@ -49,13 +47,12 @@ describe('graceful shutdown', () => {
       await server.exited;
     }
     server = null;
-    rmSync(dir, { recursive: true, force: true });
+    await database.drop();
   });
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`on ${signal}: ends a long-poll with its empty answer, closes WebSockets with 1001, keeps what was acknowledged, exits 0`, async () => {
-      const databasePath = join(dir, 'db.sqlite');
-      server = await spawnCompiledServer(compiled, databasePath);
+      server = await spawnCompiledServer(compiled, database);
       const alice = await TestClient.register(server.baseUrl);
       await alice.ok('PUT', `/presence/${enc(alice.userId)}/status`, { presence: 'busy', status_msg: 'before the stop' });
       const { next_batch: since } = await alice.sync();
@@ -80,7 +77,7 @@ describe('graceful shutdown', () => {
       expect(await closed).toBe(1001);
       expect(await server.exited).toEqual({ code: 0, signal: null });
 
-      server = await spawnCompiledServer(compiled, databasePath);
+      server = await spawnCompiledServer(compiled, database);
       const again = new TestClient(server.baseUrl, alice.userId, alice.accessToken, alice.deviceId);
       expect(await again.ok('GET', `/presence/${enc(alice.userId)}/status`)).toMatchObject({ presence: 'busy', status_msg: 'before the stop' });
     });
@@ -88,7 +85,7 @@ describe('graceful shutdown', () => {
 
   it('reports not ready while stopping, and does not let unfinished headers or a WebSocket client that stopped reading hold it past SHUTDOWN_TIMEOUT_MS', async () => {
     // Request deadlines far longer than the test: only the shutdown's own deadline can free these.
-    server = await spawnCompiledServer(compiled, join(dir, 'db.sqlite'), {
+    server = await spawnCompiledServer(compiled, database, {
       SHUTDOWN_TIMEOUT_MS: '1000',
       HTTP_HEADERS_TIMEOUT_MS: '600000',
       HTTP_REQUEST_TIMEOUT_MS: '600000',

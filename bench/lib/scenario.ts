@@ -1,3 +1,4 @@
+import type { BenchDatabase } from './server.js';
 import type { Measurement } from './stats.js';
 
 /** One row of the results table: a figure beside its same-run baseline. */
@@ -18,6 +19,8 @@ export interface ScenarioResult {
 
 export interface BenchOptions {
   quick: boolean;
+  /** Where the server under load keeps its data (the scenarios that use a database). */
+  database: BenchDatabase;
 }
 
 export function describeMeasurement(measurement: Measurement): Record<string, number> {

@@ -3,11 +3,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
+import { processCpuMs } from './process-cpu.js';
+
+/** Where a benchmarked server keeps its data: a fresh SQLite file, or a fresh PostgreSQL database. */
+export type BenchDatabase = 'sqlite' | 'postgres';
+
+/** The PostgreSQL server the `--db=postgres` runs make their databases on. */
+const POSTGRES_SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface RunningServer {
   baseUrl: string;
   process: ChildProcess;
   stderr: () => string;
+  /**
+   * CPU time (ms) each PostgreSQL backend serving the server has used so far, by process ID: the
+   * database's share of a request, which runs outside the server's process. Empty on SQLite, whose
+   * work is inside the server's own CPU time.
+   */
+  databaseCpuMs(): Promise<Map<number, number>>;
   stop(): Promise<void>;
 }
 
@@ -44,11 +58,12 @@ export async function untilServing(child: ChildProcess, baseUrl: string, stderr:
 }
 
 /**
- * Starts the built server (dist/src/main.js) as its own process on a fresh SQLite file, as
- * `npm start` would, and waits until it answers.
+ * Starts the built server (dist/src/main.js) as its own process on a fresh SQLite file or
+ * PostgreSQL database, as `npm start` would, and waits until it answers.
  */
-export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(env: Record<string, string> = {}, database: BenchDatabase = 'sqlite'): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'presence-rooms-bench-'));
+  const postgres = database === 'postgres' ? await createPostgresDatabase() : null;
   const port = await freePort();
   // BENCH_SERVER_NODE_OPTIONS passes flags to the server process, e.g. "--cpu-prof --cpu-prof-dir=prof".
   const nodeOptions = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
@@ -57,7 +72,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
       PORT: String(port),
-      DATABASE_PATH: join(dir, 'bench.sqlite'),
+      ...(postgres ? { DATABASE_URL: postgres.url } : { DATABASE_PATH: join(dir, 'bench.sqlite') }),
       LOG_LEVEL: 'warn',
       PASSWORD_HASH_COST: '10',
       NODE_ENV: 'production',
@@ -73,6 +88,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     baseUrl,
     process: child,
     stderr: () => stderr,
+    databaseCpuMs: async () => (postgres ? postgres.backendsCpuMs() : new Map()),
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -82,6 +98,42 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
         clearTimeout(timer);
       }
       rmSync(dir, { recursive: true, force: true });
+      await postgres?.drop();
+    },
+  };
+}
+
+let databases = 0;
+
+/** A fresh database on BENCH_DATABASE_URL's server, and a connection beside it to watch and drop it. */
+async function createPostgresDatabase(): Promise<{ url: string; backendsCpuMs(): Promise<Map<number, number>>; drop(): Promise<void> }> {
+  databases += 1;
+  const name = `presence_rooms_bench_${process.pid}_${databases}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_SERVER_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES_SERVER_URL);
+  url.pathname = `/${name}`;
+  // Process IDs of another machine's backends mean nothing in this one's /proc.
+  const local = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  return {
+    url: url.href,
+    backendsCpuMs: async () => {
+      if (!local) return new Map();
+      const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name]);
+      const cpu = new Map<number, number>();
+      for (const { pid } of rows) {
+        const ms = processCpuMs(pid);
+        if (ms !== null) cpu.set(pid, ms);
+      }
+      return cpu;
+    },
+    drop: async () => {
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
     },
   };
 }

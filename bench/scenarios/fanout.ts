@@ -74,11 +74,14 @@ export async function fanout(options: BenchOptions, subscriberCount: number): Pr
   const watcherCount = options.quick ? 5 : 100;
   const rate = options.quick ? 100 : 1000;
   const durationMs = options.quick ? 1000 : 10_000;
-  const server = await startServer({
-    PROFILE_DEFAULT_VISIBILITY: 'public',
-    RATE_LIMIT_PRESENCE_PER_SECOND: '100000',
-    RATE_LIMIT_PRESENCE_BURST: '100000',
-  });
+  const server = await startServer(
+    {
+      PROFILE_DEFAULT_VISIBILITY: 'public',
+      RATE_LIMIT_PRESENCE_PER_SECOND: '100000',
+      RATE_LIMIT_PRESENCE_BURST: '100000',
+    },
+    options.database,
+  );
   try {
     const followed = await inBatches(
       Array.from({ length: followedCount }, (_, n) => `followed${n}`),

@@ -16,7 +16,7 @@ export async function longPoll(options: BenchOptions): Promise<ScenarioResult> {
   const pollerCount = options.quick ? 20 : 2000;
   const roomCount = options.quick ? 2 : 20;
   const changesPerChanger = options.quick ? 3 : 10;
-  const server = await startServer({ RATE_LIMIT_PRESENCE_PER_SECOND: '100000', RATE_LIMIT_PRESENCE_BURST: '100000' });
+  const server = await startServer({ RATE_LIMIT_PRESENCE_PER_SECOND: '100000', RATE_LIMIT_PRESENCE_BURST: '100000' }, options.database);
   try {
     const changers = await inBatches(Array.from({ length: roomCount }, (_, n) => `changer${n}`), 8, (name) => register(server.baseUrl, name));
     const rooms = await inBatches(changers, 8, (changer) => createRoom(server.baseUrl, changer));

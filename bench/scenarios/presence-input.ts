@@ -1,6 +1,6 @@
 import { inBatches, login, register, type Account } from '../lib/matrix.js';
 import { describeMeasurement, type BenchOptions, type ScenarioResult } from '../lib/scenario.js';
-import { startServer, type RunningServer } from '../lib/server.js';
+import { startServer, type BenchDatabase, type RunningServer } from '../lib/server.js';
 import { processCpuMs } from '../lib/process-cpu.js';
 import { measure, type Measurement } from '../lib/stats.js';
 import { Worker } from '../lib/workers.js';
@@ -9,10 +9,14 @@ import type { HttpLoadJob, HttpLoadResult } from '../workers/http-load.js';
 const WORKERS = 2;
 type Side = HttpLoadJob['mode'];
 
-/** CPU time used during a side's slices (ms; null without /proc), to tell the server's cost from the clients'. */
+/**
+ * CPU time used during a side's slices (ms; null without /proc), to tell the server's cost from
+ * the clients', and from the PostgreSQL backends' (0 on SQLite, which works inside the server).
+ */
 interface SideCpu {
   server: number | null;
   clients: number | null;
+  database: number;
 }
 
 /**
@@ -27,7 +31,7 @@ export async function presenceInput(options: BenchOptions): Promise<ScenarioResu
   const warmUpPairs = options.quick ? 1 : 8;
   const pairs = options.quick ? 2 : 10;
   const sliceMs = options.quick ? 500 : 1000;
-  const server = await startServer({ RATE_LIMIT_PRESENCE_PER_SECOND: '100000', RATE_LIMIT_PRESENCE_BURST: '100000' });
+  const server = await startServer({ RATE_LIMIT_PRESENCE_PER_SECOND: '100000', RATE_LIMIT_PRESENCE_BURST: '100000' }, options.database);
   try {
     const names = Array.from({ length: users }, (_, n) => `input${n}`);
     const first = await inBatches(names, 16, (name) => register(server.baseUrl, name));
@@ -52,8 +56,8 @@ export async function presenceInput(options: BenchOptions): Promise<ScenarioResu
         warm_up_slices: warmUpPairs,
         slices: pairs,
         slice_ms: sliceMs,
-        presence: { ...describeMeasurement(presence), ...cpuPerRequest(cpu.presence, presence) },
-        baseline: { ...describeMeasurement(baseline), ...cpuPerRequest(cpu.whoami, baseline) },
+        presence: { ...describeMeasurement(presence), ...cpuPerRequest(cpu.presence, presence, options.database) },
+        baseline: { ...describeMeasurement(baseline), ...cpuPerRequest(cpu.whoami, baseline, options.database) },
       },
     };
   } finally {
@@ -90,13 +94,13 @@ async function inTurns(
     await Promise.all(all.map((worker) => worker.ready()));
     const slices: Record<Side, HttpLoadResult[][]> = { whoami: [], presence: [] };
     const warmUpErrors: Record<Side, number> = { whoami: 0, presence: 0 };
-    const cpu: Record<Side, SideCpu> = { whoami: { server: 0, clients: 0 }, presence: { server: 0, clients: 0 } };
+    const cpu: Record<Side, SideCpu> = { whoami: { server: 0, clients: 0, database: 0 }, presence: { server: 0, clients: 0, database: 0 } };
     const clientsCpu = (side: Side) => sumOrNull(sides[side].map((worker) => processCpuMs(worker.pid)));
     for (let pair = -warmUpPairs; pair < pairs; pair++) {
       const order: Side[] = pair % 2 === 0 ? ['whoami', 'presence'] : ['presence', 'whoami'];
       for (const side of order) {
         // Warm-up slices (pair < 0) read no CPU times.
-        const before = pair >= 0 ? { server: processCpuMs(server.process.pid), clients: clientsCpu(side) } : null;
+        const before = pair >= 0 ? { server: processCpuMs(server.process.pid), clients: clientsCpu(side), database: await server.databaseCpuMs() } : null;
         for (const worker of sides[side]) worker.start();
         await new Promise((resolve) => setTimeout(resolve, sliceMs));
         const results = await Promise.all(sides[side].map((worker) => worker.pause()));
@@ -106,8 +110,12 @@ async function inTurns(
           continue;
         }
         slices[side].push(results);
-        const after = { server: processCpuMs(server.process.pid), clients: clientsCpu(side) };
-        cpu[side] = { server: addSpent(cpu[side].server, before.server, after.server), clients: addSpent(cpu[side].clients, before.clients, after.clients) };
+        const after = { server: processCpuMs(server.process.pid), clients: clientsCpu(side), database: await server.databaseCpuMs() };
+        cpu[side] = {
+          server: addSpent(cpu[side].server, before.server, after.server),
+          clients: addSpent(cpu[side].clients, before.clients, after.clients),
+          database: cpu[side].database + backendsSpent(before.database, after.database),
+        };
       }
     }
     return { measurements: { whoami: combine(slices.whoami, warmUpErrors.whoami), presence: combine(slices.presence, warmUpErrors.presence) }, cpu };
@@ -134,11 +142,25 @@ function addSpent(total: number | null, before: number | null, after: number | n
   return total === null || before === null || after === null ? null : total + after - before;
 }
 
-/** CPU per answered request, in µs: the server's (which the ratio is about) and the client processes'. */
-function cpuPerRequest(cpu: SideCpu, measurement: Measurement): Record<string, number> {
+/**
+ * CPU the database's backends used between two readings: a backend that started in between
+ * counts from zero; one that ended in between (the pool closes idle connections) is missed.
+ */
+function backendsSpent(before: Map<number, number>, after: Map<number, number>): number {
+  let spent = 0;
+  for (const [pid, ms] of after) spent += ms - (before.get(pid) ?? 0);
+  return spent;
+}
+
+/**
+ * CPU per answered request, in µs: the server's (which the ratio is about), the client
+ * processes', and on PostgreSQL its backends'.
+ */
+function cpuPerRequest(cpu: SideCpu, measurement: Measurement, database: BenchDatabase): Record<string, number> {
   if (cpu.server === null || cpu.clients === null || measurement.count === 0) return {};
   return {
     server_cpu_us_per_request: Math.round((cpu.server * 1000) / measurement.count),
     clients_cpu_us_per_request: Math.round((cpu.clients * 1000) / measurement.count),
+    ...(database === 'postgres' ? { database_cpu_us_per_request: Math.round((cpu.database * 1000) / measurement.count) } : {}),
   };
 }

@@ -6,30 +6,34 @@ import { DomainEventBus } from '../common/event-bus.js';
 import { MatrixError } from '../common/matrix-error.js';
 import { parseId } from '../common/matrix-ids.js';
 import { DatabaseWriter } from '../database/database-writer.service.js';
+import { SqlStatements } from '../database/sql-statements.js';
+import { STREAM_LOCK_KEYS, StreamPositions } from '../database/stream-positions.js';
 import { AccountDataEntity } from './account-data.entity.js';
 
 /** Types the server manages itself; clients change them through their own endpoints. */
 const SERVER_MANAGED_TYPES = new Set(['m.push_rules', 'm.fully_read']);
 
+/** Account data's stream: a row takes a new position each time it is set. */
+const ACCOUNT_DATA_STREAM = { lockKey: STREAM_LOCK_KEYS.accountData, maxSql: 'SELECT MAX(stream_id) AS max FROM account_data' };
+
 /** Global and per-room account data, with a stream position of its own for /sync. */
 @Injectable()
 export class AccountDataService implements OnModuleInit {
+  /** The newest position committed, by this process or before it started. */
   private position = 0;
+  private readonly positions = new StreamPositions(ACCOUNT_DATA_STREAM);
   /** The newest stream position of each user's account data, once known: most syncs then skip the query. */
   private readonly latest = new Map<string, number>();
 
   constructor(
     @InjectRepository(AccountDataEntity) private readonly rows: Repository<AccountDataEntity>,
     private readonly writer: DatabaseWriter,
+    private readonly sql: SqlStatements,
     private readonly bus: DomainEventBus,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const row = await this.rows
-      .createQueryBuilder('a')
-      .select('MAX(a.stream_id)', 'max')
-      .getRawOne<{ max: number | null }>();
-    this.position = Number(row?.max ?? 0);
+    this.position = await this.positions.highest(this.sql);
   }
 
   currentPosition(): number {
@@ -42,7 +46,7 @@ export class AccountDataService implements OnModuleInit {
       throw MatrixError.badJson(`Cannot set ${type} through the account data API`);
     }
     const streamId = await this.writer.transaction(async (manager) => {
-      const next = this.position + 1;
+      const next = await this.positions.in(this.sql.within(manager)).next();
       await manager.upsert(AccountDataEntity, { userId, roomId, type, content: content as never, streamId: next }, [
         'userId',
         'roomId',
@@ -50,7 +54,7 @@ export class AccountDataService implements OnModuleInit {
       ]);
       return next;
     });
-    this.position = streamId;
+    this.position = Math.max(this.position, streamId);
     this.latest.set(userId, streamId);
     this.bus.emit('account-data.changed', { userId, streamId });
   }

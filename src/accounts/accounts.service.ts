@@ -93,7 +93,8 @@ export class AccountsService {
   /** A new session; the device's sign-in is its first act (presence sets last_active_ts from it). */
   private async signIn(userId: string, deviceId: string | undefined, displayName: string | undefined): Promise<LoginResult> {
     const session = await this.sessions.createSession(userId, deviceId, displayName);
-    this.bus.emit('device.signed-in', { userId, deviceId: session.deviceId });
+    // Its presence (last_active_ts, the first m.presence) is written before the answer.
+    await this.bus.emitAndWait('device.signed-in', { userId, deviceId: session.deviceId });
     return {
       user_id: userId,
       access_token: session.accessToken,

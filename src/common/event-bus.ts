@@ -8,7 +8,7 @@ import type { EventEntity } from '../events/event.entity.js';
  */
 export interface DomainEventMap {
   /** Room events committed, with the users each one concerns (members and the member event's target). */
-  'room.events.persisted': { events: EventEntity[]; audience: Set<string> };
+  'room.events.persisted': { events: readonly EventEntity[]; audience: ReadonlySet<string> };
   /** A user's account data changed. */
   'account-data.changed': { userId: string; streamId: number };
   /** Proactive activity from a device: sending an event, a receipt, typing. */
@@ -37,7 +37,15 @@ export class DomainEventBus {
     this.emitter.emit(name, payload);
   }
 
-  on<K extends keyof DomainEventMap>(name: K, listener: (payload: DomainEventMap[K]) => void): () => void {
+  /**
+   * Emits and waits for what the listeners return: for an event whose effects must be committed
+   * before the request that caused it is answered (a sign-in's presence), whatever the database.
+   */
+  async emitAndWait<K extends keyof DomainEventMap>(name: K, payload: DomainEventMap[K]): Promise<void> {
+    await Promise.all(this.emitter.listeners(name).map((listener) => (listener as (payload: DomainEventMap[K]) => unknown)(payload)));
+  }
+
+  on<K extends keyof DomainEventMap>(name: K, listener: (payload: DomainEventMap[K]) => void | Promise<void>): () => void {
     this.emitter.on(name, listener);
     return () => this.emitter.off(name, listener);
   }

@@ -1,4 +1,5 @@
 import { AppConfig, ConfigError, loadAppConfig } from './app-config.js';
+import { redactDatabaseUrl } from './database-config.js';
 
 describe(AppConfig.name, () => {
   it('uses the documented defaults when nothing is set', () => {
@@ -59,6 +60,39 @@ describe(AppConfig.name, () => {
   it('rejects a WAL checkpoint interval below 100 pages', () => {
     expect(() => loadAppConfig({ DATABASE_WAL_AUTOCHECKPOINT_PAGES: '10' })).toThrow(ConfigError);
     expect(loadAppConfig({ DATABASE_WAL_AUTOCHECKPOINT_PAGES: '1000' }).DATABASE_WAL_AUTOCHECKPOINT_PAGES).toBe(1000);
+  });
+
+  it('uses SQLite unless DATABASE_URL names a PostgreSQL database', () => {
+    expect(loadAppConfig({}).DATABASE_URL).toBeUndefined();
+    expect(loadAppConfig({}).DATABASE_POOL_SIZE).toBe(10);
+    const config = loadAppConfig({ DATABASE_URL: 'postgresql://app@db.internal:6432/rooms', DATABASE_POOL_SIZE: '25' });
+    expect(config.DATABASE_URL).toBe('postgresql://app@db.internal:6432/rooms');
+    expect(config.DATABASE_POOL_SIZE).toBe(25);
+  });
+
+  it('refuses a DATABASE_URL that is malformed, of another scheme or without a database, hiding its password', () => {
+    for (const url of ['not a url', 'mysql://root@localhost/rooms', 'postgres://app@localhost', 'postgres://app:s3cret@/rooms']) {
+      let error: unknown;
+      try {
+        loadAppConfig({ DATABASE_URL: url });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const problems = (error as ConfigError).problems;
+      expect(problems).toEqual([expect.stringMatching(/^DATABASE_URL=".*": must be a PostgreSQL URL/)]);
+      expect(problems[0]).not.toContain('s3cret');
+    }
+    expect(() => loadAppConfig({ DATABASE_POOL_SIZE: '0' })).toThrow(ConfigError);
+    expect(loadAppConfig({}).DATABASE_SYNCHRONOUS_COMMIT).toBe('off');
+    expect(loadAppConfig({ DATABASE_SYNCHRONOUS_COMMIT: 'on' }).DATABASE_SYNCHRONOUS_COMMIT).toBe('on');
+    expect(() => loadAppConfig({ DATABASE_SYNCHRONOUS_COMMIT: 'local' })).toThrow(ConfigError);
+  });
+
+  it('redacts the password of a database URL, malformed or not', () => {
+    expect(redactDatabaseUrl('postgres://app:s3cret@db:5432/rooms')).toBe('postgres://app:***@db:5432/rooms');
+    expect(redactDatabaseUrl('postgres://app:s3cret@')).toBe('postgres://app:***@');
+    expect(redactDatabaseUrl('postgres://app@db/rooms')).toBe('postgres://app@db/rooms');
   });
 });
 

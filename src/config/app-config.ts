@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { redactDatabaseUrl } from './database-config.js';
 import { OperationsConfig } from './operations-config.js';
 
 export { LEGACY_MODES, type LegacyMode } from './legacy-config.js';
@@ -23,7 +24,7 @@ export class ConfigError extends Error {
 
 /** Builds the validated configuration from an environment map; unknown keys are ignored. */
 export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
-  const optional = ['PRESENCE_SYNC_IS_ACTIVITY', 'LEGACY_SUNSET', 'LEGACY_DEPRECATION_DATE', 'GRAPHQL_IDE', 'LOG_FORMAT', 'METRICS_TOKEN'];
+  const optional = ['DATABASE_URL', 'PRESENCE_SYNC_IS_ACTIVITY', 'LEGACY_SUNSET', 'LEGACY_DEPRECATION_DATE', 'GRAPHQL_IDE', 'LOG_FORMAT', 'METRICS_TOKEN'];
   const known = [...Object.keys(new AppConfig()), ...optional];
   const provided = Object.fromEntries(
     known.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),
@@ -33,7 +34,9 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   if (errors.length > 0) {
     throw new ConfigError(
       errors.map((error) => {
-        const given = JSON.stringify(provided[error.property]);
+        const value = provided[error.property];
+        // A database URL may hold a password, which has no place in a log.
+        const given = JSON.stringify(error.property === 'DATABASE_URL' && typeof value === 'string' ? redactDatabaseUrl(value) : value);
         const reasons = Object.values(error.constraints ?? {}).join('; ');
         return `${error.property}=${given}: ${reasons}`;
       }),

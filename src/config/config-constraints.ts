@@ -25,3 +25,16 @@ export class IsNotAbove implements ValidatorConstraintInterface {
     return `must not exceed ${bound}=${String((args.object as Record<string, unknown>)[bound])} (raise that bound to allow it)`;
   }
 }
+
+@ValidatorConstraint({ name: 'isPostgresUrl' })
+export class IsPostgresUrl implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value !== 'string' || !URL.canParse(value)) return false;
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '' && url.pathname.length > 1;
+  }
+
+  defaultMessage(): string {
+    return 'must be a PostgreSQL URL, postgres://user[:password]@host[:port]/database';
+  }
+}

@@ -1,4 +1,5 @@
 import type { AppConfig } from './app-config.js';
+import { describeDatabase } from './database-config.js';
 
 /** The one start-up line: where the server listens and which of its modes are in force. */
 export function startupSummary(config: AppConfig, port: number): string {
@@ -11,7 +12,7 @@ export function startupSummary(config: AppConfig, port: number): string {
     `/sync presence ${config.LEGACY_SYNC_PRESENCE}`,
   ].join(', ');
   return (
-    `Serving ${config.SERVER_NAME} on http://${config.HOST}:${port} (database ${config.DATABASE_PATH}); ` +
+    `Serving ${config.SERVER_NAME} on http://${config.HOST}:${port} (database ${describeDatabase(config)}); ` +
     `presence ${presence}; ${config.MSC_IDENTIFIERS} identifiers; legacy presence: ${legacy}`
   );
 }

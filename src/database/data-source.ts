@@ -5,13 +5,21 @@ import { migrations } from '../../migrations/index.js';
 import { StartupError } from '../common/startup-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { entities } from './entities.js';
+import { openPostgres, postgresOptions } from './postgres.js';
 
 /**
- * The one description of the database, used by Nest and by the TypeORM CLI. SQLite is reached
- * through better-sqlite3 (TypeORM 1.x's SQLite driver); WAL lets readers run beside the writer
- * and keeps commits cheap. Schema changes only through migrations, run at boot.
+ * The one description of the database, used by Nest and by the TypeORM CLI: PostgreSQL when
+ * DATABASE_URL is set, else a SQLite file. Schema changes only through migrations, run at boot.
  */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+  return config.DATABASE_URL ? postgresOptions(config.DATABASE_URL, config.DATABASE_POOL_SIZE, config.DATABASE_SYNCHRONOUS_COMMIT) : sqliteOptions(config);
+}
+
+/**
+ * SQLite through better-sqlite3 (TypeORM 1.x's SQLite driver); WAL lets readers run beside the
+ * writer and keeps commits cheap.
+ */
+function sqliteOptions(config: AppConfig): DataSourceOptions {
   if (config.DATABASE_PATH !== ':memory:') {
     try {
       mkdirSync(dirname(config.DATABASE_PATH), { recursive: true });
@@ -42,8 +50,12 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
  */
 const FILE_PROBLEM = /^SQLITE_(CANTOPEN|NOTADB|CORRUPT|READONLY|PERM|AUTH|IOERR|FULL|BUSY|LOCKED)/;
 
-/** Opens the database and runs the migrations; a failure of the file names DATABASE_PATH. */
+/**
+ * Opens the database and runs the migrations. A failure the operator can fix (the SQLite file,
+ * the PostgreSQL server) names DATABASE_PATH or DATABASE_URL.
+ */
 export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  if (options.type === 'postgres') return openPostgres(options);
   const path = String(options.database);
   try {
     return await new DataSource(options).initialize();

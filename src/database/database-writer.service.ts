@@ -6,7 +6,9 @@ import { Mutex } from '../common/mutex.js';
 /**
  * Every write goes through here, one transaction at a time. TypeORM's SQLite driver shares a
  * single connection, so two overlapping transactions would silently nest as savepoints and one
- * flow's rollback could undo another's work; SQLite admits one writer anyway.
+ * flow's rollback could undo another's work; SQLite admits one writer anyway. On PostgreSQL each
+ * transaction has a pooled connection of its own, but the writers of a stream take its lock
+ * (StreamPositions) and would queue there: queueing here holds no connection while waiting.
  */
 @Injectable()
 export class DatabaseWriter {

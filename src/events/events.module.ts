@@ -5,6 +5,7 @@ import { DomainEventBus } from '../common/event-bus.js';
 import { RoomAliasEntity } from '../rooms/room-alias.entity.js';
 import { RoomEntity } from '../rooms/room.entity.js';
 import { EventEntity } from './event.entity.js';
+import { EventQueries } from './event-queries.js';
 import { EventStore } from './event-store.service.js';
 import { RoomMembershipEntity } from './room-membership.entity.js';
 import { RoomStateEntity } from './room-state.entity.js';
@@ -16,7 +17,7 @@ import { StreamNotifier } from './stream-notifier.service.js';
   imports: [
     TypeOrmModule.forFeature([EventEntity, RoomStateEntity, RoomMembershipEntity, RoomEntity, RoomAliasEntity]),
   ],
-  providers: [EventStore, DomainEventBus, Clock, StreamNotifier],
+  providers: [EventQueries, EventStore, DomainEventBus, Clock, StreamNotifier],
   exports: [EventStore, DomainEventBus, Clock, StreamNotifier],
 })
 export class EventsModule {}

@@ -42,7 +42,7 @@ export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
     this.stop?.();
   }
 
-  private async forward(events: EventEntity[]): Promise<void> {
+  private async forward(events: readonly EventEntity[]): Promise<void> {
     const latestByRoom = new Map<string, number>();
     const owners = new Set<string>();
     for (const event of events) {

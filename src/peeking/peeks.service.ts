@@ -8,9 +8,14 @@ import { MatrixError } from '../common/matrix-error.js';
 import { RateLimiter } from '../common/rate-limiter.js';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseWriter } from '../database/database-writer.service.js';
+import { SqlStatements } from '../database/sql-statements.js';
+import { STREAM_LOCK_KEYS, StreamPositions } from '../database/stream-positions.js';
 import { EventStore } from '../events/event-store.service.js';
 import { StreamNotifier } from '../events/stream-notifier.service.js';
 import { RoomPeekEntity } from './room-peek.entity.js';
+
+/** The peek stream: a peek's end always takes a later position than its start. */
+const PEEK_STREAM = { lockKey: STREAM_LOCK_KEYS.peeks, maxSql: 'SELECT MAX(COALESCE(ended_id, started_id)) AS max FROM room_peeks' };
 
 /**
  * MSC2753 peeks: following a room without joining it. A peek lasts PEEK_EXPIRY_MS unless renewed
@@ -19,7 +24,9 @@ import { RoomPeekEntity } from './room-peek.entity.js';
  */
 @Injectable()
 export class PeeksService implements OnModuleInit {
+  /** The newest position committed, by this process or before it started. */
   private position = 0;
+  private readonly positions = new StreamPositions(PEEK_STREAM);
   private readonly limiter: RateLimiter;
   /** Users with live peeks, and each user's newest peek-stream position: most syncs then skip the queries. */
   private readonly peekers = new Set<string>();
@@ -28,6 +35,7 @@ export class PeeksService implements OnModuleInit {
   constructor(
     @InjectRepository(RoomPeekEntity) private readonly peeks: Repository<RoomPeekEntity>,
     private readonly writer: DatabaseWriter,
+    private readonly sql: SqlStatements,
     private readonly store: EventStore,
     private readonly access: RoomAccessService,
     private readonly notifier: StreamNotifier,
@@ -38,12 +46,7 @@ export class PeeksService implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    const row = await this.peeks
-      .createQueryBuilder('p')
-      .select('MAX(p.started_id)', 'started')
-      .addSelect('MAX(p.ended_id)', 'ended')
-      .getRawOne<{ started: number | null; ended: number | null }>();
-    this.position = Math.max(Number(row?.started ?? 0), Number(row?.ended ?? 0));
+    this.position = await this.positions.highest(this.sql);
     for (const peek of await this.peeks.find()) {
       if (peek.endedId === null) this.peekers.add(peek.userId);
       this.newest.set(peek.userId, Math.max(this.newest.get(peek.userId) ?? 0, peek.startedId, peek.endedId ?? 0));
@@ -62,15 +65,17 @@ export class PeeksService implements OnModuleInit {
     }
     await this.access.assertMayRead(requester.userId, roomId);
     const expiresTs = this.clock.now() + this.config.PEEK_EXPIRY_MS;
-    await this.writer.transaction(async (manager) => {
+    const startedId = await this.writer.transaction(async (manager) => {
       const existing = await manager.findOneBy(RoomPeekEntity, { userId: requester.userId, roomId });
       if (existing && existing.endedId === null) {
         await manager.update(RoomPeekEntity, { userId: requester.userId, roomId }, { expiresTs });
-        return;
+        return null;
       }
-      await manager.upsert(RoomPeekEntity, { userId: requester.userId, roomId, startedId: ++this.position, endedId: null, expiresTs }, ['userId', 'roomId']);
-      this.newest.set(requester.userId, this.position);
+      const position = await this.positions.in(this.sql.within(manager)).next();
+      await manager.upsert(RoomPeekEntity, { userId: requester.userId, roomId, startedId: position, endedId: null, expiresTs }, ['userId', 'roomId']);
+      return position;
     });
+    if (startedId !== null) this.committed(requester.userId, startedId);
     this.peekers.add(requester.userId);
     this.notifier.wake([requester.userId]);
     return { room_id: roomId, peek_expiry_ts: expiresTs };
@@ -114,13 +119,26 @@ export class PeeksService implements OnModuleInit {
   }
 
   private async end(peeks: RoomPeekEntity[]): Promise<void> {
-    await this.writer.transaction(async (manager) => {
+    const ended = await this.writer.transaction(async (manager) => {
+      const positions = this.positions.in(this.sql.within(manager));
+      const ends: number[] = [];
       for (const peek of peeks) {
-        peek.endedId = ++this.position;
-        this.newest.set(peek.userId, peek.endedId);
-        await manager.update(RoomPeekEntity, { userId: peek.userId, roomId: peek.roomId }, { endedId: peek.endedId });
+        const endedId = await positions.next();
+        await manager.update(RoomPeekEntity, { userId: peek.userId, roomId: peek.roomId }, { endedId });
+        ends.push(endedId);
       }
+      return ends;
+    });
+    peeks.forEach((peek, index) => {
+      peek.endedId = ended[index];
+      this.committed(peek.userId, ended[index]);
     });
     this.notifier.wake(new Set(peeks.map((peek) => peek.userId)));
+  }
+
+  /** A position of the user's committed: the stream and the user's newest reach it. */
+  private committed(userId: string, position: number): void {
+    this.position = Math.max(this.position, position);
+    this.newest.set(userId, Math.max(this.newest.get(userId) ?? 0, position));
   }
 }

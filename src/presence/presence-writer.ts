@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
-import { SqlStatements } from '../database/sql-statements.js';
 import { EventStore } from '../events/event-store.service.js';
 import type { RoomWriteTransaction } from '../events/room-write-transaction.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
@@ -31,7 +30,6 @@ export class PresenceWriter {
 
   constructor(
     private readonly store: EventStore,
-    private readonly sql: SqlStatements,
     private readonly profileRooms: ProfileRoomService,
     private readonly ids: MscIdentifiers,
   ) {}
@@ -80,11 +78,10 @@ export class PresenceWriter {
         this.queuedRows = new Set();
         this.nextWrite = null;
         for (const { publication, roomId } of batch) await this.writePublication(tx, roomId, publication);
-        // Prepared SQL on the shared connection runs inside this transaction. The values are
-        // taken now: inputs that change after this mark the user changed again.
+        // The values are taken now: inputs that change after this mark the user changed again.
         for (const tracked of rows) {
           this.changed.delete(tracked);
-          this.sql.run(UPSERT_PRESENCE_STATE, ...upsertValues(tracked));
+          await tx.sql.run(UPSERT_PRESENCE_STATE, ...upsertValues(tracked));
         }
       });
     } catch (error) {

@@ -154,7 +154,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       );
     const stops = [
       this.bus.on('user.activity', ({ userId, deviceId }) => void record(userId, { kind: 'activity', deviceId })),
-      this.bus.on('device.signed-in', ({ userId }) => void record(userId, { kind: 'login' })),
+      // Returned, so that signing in answers once the sign-in's presence is written.
+      this.bus.on('device.signed-in', ({ userId }) => record(userId, { kind: 'login' })),
     ];
     return () => stops.forEach((stop) => stop());
   }

@@ -1,9 +1,11 @@
 import { transformFile } from '@swc/core';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, untilServing } from '../../bench/lib/server.js';
+import type { TestDatabase } from './test-database.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SOURCES = ['src', 'migrations'];
@@ -52,16 +54,17 @@ export interface CompiledServerProcess {
   stderr(): string;
 }
 
-/** Starts the compiled server as its own process on `databasePath` and waits until it answers. */
-export async function spawnCompiledServer(compiled: CompiledServer, databasePath: string, env: Record<string, string> = {}): Promise<CompiledServerProcess> {
+/** Starts the compiled server as its own process on `database` and waits until it answers. */
+export async function spawnCompiledServer(compiled: CompiledServer, database: TestDatabase, env: Record<string, string> = {}): Promise<CompiledServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [compiled.main], {
-    cwd: dirname(databasePath),
+    // Where no .env of the project's is read.
+    cwd: tmpdir(),
     env: {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
       PORT: String(port),
-      DATABASE_PATH: databasePath,
+      ...database.env,
       LOG_LEVEL: 'error',
       PASSWORD_HASH_COST: '10',
       ...env,

@@ -1,7 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -11,22 +8,20 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves once stdout or stderr has matched `pattern`. */
   until(pattern: RegExp): Promise<void>;
-  /** Kills the process if it still runs and removes its database folder. */
+  /** Kills the process if it still runs. */
   cleanup(): Promise<void>;
 }
 
 /**
  * Starts the server as its own process, as `npm start` does but from the TypeScript sources
- * (compiled on load by swc, like the tests), with a fresh database unless `env` names one.
+ * (compiled on load by swc, like the tests); `env` names its database (a TestDatabase's env).
  */
 export function spawnServer(env: Record<string, string>): ServerProcess {
-  const dir = mkdtempSync(join(tmpdir(), 'presence-rooms-process-'));
   const child = spawn(process.execPath, ['--enable-source-maps', '--import', './test/support/swc-register.mjs', 'src/main.ts'], {
     env: {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
       PORT: '0',
-      DATABASE_PATH: join(dir, 'server.sqlite'),
       PASSWORD_HASH_COST: '10',
       NO_COLOR: '1',
       ...env,
@@ -72,7 +67,6 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
         child.kill('SIGKILL');
         await exited;
       }
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -42,6 +42,9 @@ export class Connections {
       const response = this.latest.get(socket);
       const answering = response !== undefined && response.req.complete && !response.writableFinished;
       if (!answering) socket.destroy();
+      // Once answered, the connection goes too: the server only closes connections idle when
+      // the shutdown began, and one idle after would hold it open until its keep-alive timeout.
+      else response.once('finish', () => socket.destroySoon());
     }
   }
 

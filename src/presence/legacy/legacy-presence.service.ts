@@ -145,7 +145,7 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** A presence, status or profile change in a profile room wakes its owner's room-mates. */
-  private async wakeWatchers(events: EventEntity[]): Promise<void> {
+  private async wakeWatchers(events: readonly EventEntity[]): Promise<void> {
     const owners = new Set<string>();
     for (const event of events) {
       if (this.changes.isProfileChangeType(event.type) && (await this.profileRooms.isProfileRoomOf(event.sender, event.roomId))) {

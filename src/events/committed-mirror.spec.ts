@@ -1,0 +1,110 @@
+import { jest } from '@jest/globals';
+import { CommittedMirror } from './committed-mirror.js';
+import { EventEntity } from './event.entity.js';
+import { RoomMembershipEntity } from './room-membership.entity.js';
+import { RoomState } from './room-state.js';
+import type { CommittedWrite } from './room-write-transaction.js';
+
+const member = (roomId: string, userId: string, membership: string, streamOrdering: number) =>
+  Object.assign(new EventEntity(), { roomId, type: 'm.room.member', stateKey: userId, sender: userId, content: { membership }, streamOrdering });
+const message = (roomId: string, streamOrdering: number) => Object.assign(new EventEntity(), { roomId, type: 'm.room.message', stateKey: null, streamOrdering });
+const membershipRow = (roomId: string, userId: string, membership: 'join' | 'leave') =>
+  Object.assign(new RoomMembershipEntity(), { roomId, userId, membership, streamOrdering: 1 });
+
+function commit(events: EventEntity[], states = new Map<string, RoomState>()): CommittedWrite {
+  return { events, audience: new Set(), states };
+}
+
+/** A load that resolves only when told, counting its calls. */
+function controlledLoad<T>(value: T) {
+  const calls: Array<() => void> = [];
+  return {
+    calls,
+    load: () => new Promise<T>((resolve) => calls.push(() => resolve(value))),
+  };
+}
+
+describe(CommittedMirror.name, () => {
+  it('keeps a read and answers from it after', async () => {
+    const mirror = new CommittedMirror(false);
+    const load = jest.fn(async () => 7);
+    expect(await mirror.newestIn('!a', load)).toBe(7);
+    expect(await mirror.newestIn('!a', load)).toBe(7);
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+
+  it('drops a read that a commit settled during, since it may be older than the commit', async () => {
+    const mirror = new CommittedMirror(false);
+    const stale = controlledLoad(3);
+    const reading = mirror.newestIn('!a', stale.load);
+    mirror.beginWrite();
+    mirror.settle(commit([message('!b', 4)]));
+    stale.calls[0]();
+    expect(await reading).toBe(3);
+    const fresh = jest.fn(async () => 4);
+    expect(await mirror.newestIn('!a', fresh)).toBe(4);
+    expect(fresh).toHaveBeenCalledTimes(1);
+  });
+
+  it('drops a read that a rollback settled during', async () => {
+    const mirror = new CommittedMirror(false);
+    const read = controlledLoad(['@a:x']);
+    const reading = mirror.roomMatesOf('@a:x', read.load);
+    mirror.beginWrite();
+    mirror.settle(null);
+    read.calls[0]();
+    await reading;
+    const again = jest.fn(async () => ['@a:x']);
+    await mirror.roomMatesOf('@a:x', again);
+    expect(again).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps reads made while a write is open only where reads cannot see it', async () => {
+    for (const readsSeeOpenTransactions of [true, false]) {
+      const mirror = new CommittedMirror(readsSeeOpenTransactions);
+      mirror.beginWrite();
+      await mirror.newestIn('!a', async () => 5);
+      const again = jest.fn(async () => 5);
+      await mirror.newestIn('!a', again);
+      expect(again).toHaveBeenCalledTimes(readsSeeOpenTransactions ? 1 : 0);
+    }
+  });
+
+  it('brings states, newest positions, memberships and tails up to a commit, and drops room-mates', async () => {
+    const mirror = new CommittedMirror(false);
+    await mirror.membershipsOf('@b:x', async () => [membershipRow('!a', '@b:x', 'leave')]);
+    await mirror.roomMatesOf('@a:x', async () => ['@a:x']);
+    await mirror.newestIn('!a', async () => 1);
+    const joined = member('!a', '@b:x', 'join', 2);
+    mirror.beginWrite();
+    mirror.settle(commit([joined, message('!a', 3)], new Map([['!a', new RoomState([joined])]])));
+
+    const unused = async (): Promise<never> => {
+      throw new Error('read from the database');
+    };
+    expect((await mirror.membershipsOf('@b:x', unused)).get('!a')?.membership).toBe('join');
+    expect(await mirror.newestIn('!a', unused)).toBe(3);
+    expect((await mirror.roomState('!a', unused)).membership('@b:x')).toBe('join');
+    expect(mirror.recent('!a', 1, 3)?.map((event) => event.streamOrdering)).toEqual([2, 3]);
+    expect(await mirror.roomMatesOf('@a:x', async () => ['@a:x', '@b:x'])).toEqual(new Set(['@a:x', '@b:x']));
+  });
+
+  it('keeps nothing of a rollback', async () => {
+    const mirror = new CommittedMirror(false);
+    await mirror.newestIn('!a', async () => 1);
+    mirror.beginWrite();
+    mirror.settle(null);
+    expect(await mirror.newestIn('!a', async () => 9)).toBe(1);
+    expect(mirror.recent('!a', 0, 10)).toBeNull();
+  });
+
+  it('starts a mirror again empty when it is full', async () => {
+    const mirror = new CommittedMirror(false, { rooms: 2, users: 2, tailLength: 2, tails: 2 });
+    await mirror.roomMatesOf('@a:x', async () => ['@a:x']);
+    await mirror.roomMatesOf('@b:x', async () => ['@b:x']);
+    await mirror.roomMatesOf('@c:x', async () => ['@c:x']);
+    const reload = jest.fn(async () => ['@a:x']);
+    await mirror.roomMatesOf('@a:x', reload);
+    expect(reload).toHaveBeenCalledTimes(1);
+  });
+});
