@@ -44,6 +44,7 @@ const scenarios: Array<[string, () => Promise<ScenarioResult> | ScenarioResult]>
   ['events', () => eventsWritten(options, {}, '≤ 3 per active user-hour, max lag ≤ 60 s')],
   // The same day under other pacing: what each choice saves or costs (README, "Publication lag").
   ['events0', () => eventsWritten(options, { settleMs: 0, publishActivityLapses: true, publishActivityBlips: true }, null)],
+  ['events-blips-written', () => eventsWritten(options, { publishActivityBlips: true }, null)],
   ['events-derived', () => eventsWritten(options, { publishActivityLapses: false }, null)],
   ['events-blips', () => eventsWritten(options, { publishActivityLapses: false, publishActivityBlips: true }, null)],
   ['events-grace', () => eventsWritten(options, { offlineGraceMs: 60_000 }, null)],

@@ -20,7 +20,7 @@ describe('GET /sync', () => {
     const roomId = await alice.createRoom({ name: 'initial' });
     await alice.send(roomId, { msgtype: 'm.text', body: 'first' });
     const response = await alice.sync();
-    expect(response.next_batch).toMatch(/^s\d+_\d+_\d+$/);
+    expect(response.next_batch).toMatch(/^s\d+_\d+_\d+_\d+$/);
     const room = response.rooms.join[roomId];
     expect(bodies(room)).toEqual(['first']);
     const allState = [...room.state.events, ...room.timeline.events].filter((e: any) => e.state_key !== undefined);

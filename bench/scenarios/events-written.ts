@@ -77,6 +77,7 @@ export function eventsWritten(options: BenchOptions, overrides: Partial<PacingSe
       offline_grace_ms: pacing.offlineGraceMs,
       min_interval_ms: pacing.minIntervalMs,
       publish_activity_lapses: pacing.publishActivityLapses,
+      publish_activity_blips: pacing.publishActivityBlips,
       active_user_hours: activeHours,
       presence_events: presenceEvents,
       per_hour_by_cause: Object.fromEntries(EVENT_CAUSES.map((cause) => [cause, Math.round((byCause[cause] / activeHours) * 100) / 100])),

@@ -81,14 +81,16 @@ export class PresenceConfig extends DatabaseConfig {
 
   /**
    * Whether currently_active lapsing is written as an m.presence event. `false`: readers derive
-   * it (currently active until last_active_ts + PRESENCE_LAST_ACTIVE_GRANULARITY_MS).
+   * it (currently active until last_active_ts + PRESENCE_LAST_ACTIVE_GRANULARITY_MS); the server
+   * refreshes last_active_ts while the user stays active and tells /sync and GraphQL of the lapse.
    */
   @IsIn(['true', 'false'])
   PRESENCE_PUBLISH_ACTIVITY_LAPSES: 'true' | 'false' = 'true';
 
   /**
    * Whether currently_active coming back is written when it lapses again by itself within
-   * PRESENCE_MAX_LAG_MS (activity, then none for the granularity). `false` folds such a blip away.
+   * PRESENCE_MAX_LAG_MS (activity, then none for the granularity). `false` folds such a blip away
+   * (and, with lapses written, its lapse too).
    */
   @IsIn(['true', 'false'])
   PRESENCE_PUBLISH_ACTIVITY_BLIPS: 'true' | 'false' = 'false';

@@ -9,7 +9,8 @@ import { PUB_SUB, TRIGGERS, type LivePubSub, type PresenceChangedPayload, type R
 
 /**
  * Carries committed room events onto the pub/sub engine: state events per room (for
- * profileRoomEvents), and presence/status/profile/privacy changes per owner (for presenceChanged).
+ * profileRoomEvents), and presence/status/profile/privacy changes per owner (for presenceChanged),
+ * with the presence changes no event carries (a derived currently_active lapse).
  */
 @Injectable()
 export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
@@ -31,7 +32,12 @@ export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.stop = this.bus.on('room.events.persisted', ({ events }) => void this.forward(events));
+    const stops = [
+      this.bus.on('room.events.persisted', ({ events }) => void this.forward(events)),
+      // A derived lapse has no event; subscribers get the view that shows it.
+      this.bus.on('presence.derived-change', ({ userId }) => void this.pubsub.publish(TRIGGERS.presenceChanged(userId), { userId } satisfies PresenceChangedPayload)),
+    ];
+    this.stop = () => stops.forEach((stop) => stop());
   }
 
   onModuleDestroy(): void {

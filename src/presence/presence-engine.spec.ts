@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { msc3032Policy } from './core/msc3032.policy.js';
 import { PRESENCE_POLICIES } from './core/policies.js';
-import type { PresenceInput, PresencePolicy, PresenceState } from './core/presence-model.js';
+import { EMPTY_INPUTS, type PresenceInput, type PresencePolicy, type PresenceState } from './core/presence-model.js';
 import { sameView } from './core/presence-rules.js';
 import { DEFAULT_SETTINGS } from './core/presence-scenario.js';
 import type { PacingSettings } from './core/publication-pacing.js';
 import { PresenceEngine, type Publication } from './presence-engine.js';
+import { TrackedPresence } from './tracked-presence.js';
 
 /** The pacing of the default configuration (app-config.ts). */
 const DEFAULTS: PacingSettings = {
@@ -126,6 +127,7 @@ describe('PresenceEngine publication lag', () => {
 
   it.each([
     ['lapses written', { publishActivityLapses: true }],
+    ['lapses derived', { publishActivityLapses: false }],
     ['blips written', { publishActivityBlips: true }],
     ['offline grace', { offlineGraceMs: 45_000 }],
     ['a minimum interval', { minIntervalMs: 20_000, settleMs: 10_000 }],
@@ -176,6 +178,53 @@ describe('PresenceEngine pacing switches', () => {
     expect(shape(drive)).toEqual([['online', true, 0]]);
   });
 
+  it('with lapses derived, refreshes last_active_ts a tick before readers would derive a false lapse, and only then', () => {
+    const drive = new Drive({ publishActivityLapses: false }).apply(sync());
+    drive.onSweep = () => expect(sameView(drive.seen, drive.truth)).toBe(true);
+    for (let step = 0; step < 10; step += 1) {
+      drive.advance(25_000).apply(activity);
+      expect(sameView(drive.seen, drive.truth)).toBe(true);
+    }
+    // Activity stops: the derived lapse is the true one (idling later settles as usual).
+    drive.advance(70_000);
+    expect(drive.seen.currentlyActive).toBe(false);
+    drive.onSweep = () => {};
+    drive.advance(300_000);
+    const kinds = drive.published.map((p) => (p.refresh ? 'refresh' : p.view.presence));
+    // One refresh per granularity while active (activity every 25 s), none once activity stops.
+    expect(kinds[0]).toBe('online');
+    expect(kinds.filter((kind) => kind === 'refresh').length).toBeGreaterThanOrEqual(4);
+    expect(kinds.filter((kind) => kind === 'refresh').length).toBeLessThanOrEqual(5);
+    for (const publication of drive.published.filter((p) => p.refresh)) {
+      expect(publication.previous!.lastActiveTs + DEFAULTS.lastActiveGranularityMs - publication.at).toBeGreaterThan(0);
+      expect(publication.previous!.lastActiveTs + DEFAULTS.lastActiveGranularityMs - publication.at).toBeLessThanOrEqual(2 * TICK);
+    }
+  });
+
+  it('with lapses derived, reports each derived lapse once, for live channels that do not derive', () => {
+    const drive = new Drive({ publishActivityLapses: false }).apply(sync());
+    expect(drive.engine.takeDerivedChanges()).toEqual([]);
+    drive.advance(59_000);
+    expect(drive.engine.takeDerivedChanges()).toEqual([]);
+    drive.advance(2000);
+    expect(drive.engine.takeDerivedChanges()).toEqual([USER]);
+    drive.advance(120_000);
+    expect(drive.engine.takeDerivedChanges()).toEqual([]);
+    // Written lapses are publications, not derived changes.
+    const written = new Drive().apply(sync()).advance(200_000);
+    expect(written.engine.takeDerivedChanges()).toEqual([]);
+  });
+
+  it('with lapses derived, reports at restore a lapse readers derived while the server was down', () => {
+    const drive = new Drive({ publishActivityLapses: false });
+    const published = { presence: 'online' as const, currentlyActive: true, lastActiveTs: drive.clock.time - 120_000, statusMsg: null };
+    drive.engine.restore(new TrackedPresence(USER, EMPTY_INPUTS, published));
+    expect(drive.engine.takeDerivedChanges()).toEqual([USER]);
+    const fresh = new Drive({ publishActivityLapses: false });
+    fresh.engine.restore(new TrackedPresence(USER, EMPTY_INPUTS, { ...published, lastActiveTs: fresh.clock.time - 1000 }));
+    expect(fresh.engine.takeDerivedChanges()).toEqual([]);
+  });
+
   it('by default writes the lapse of currently_active once it has settled, within the bound', () => {
     const drive = new Drive().apply(sync()).advance(200_000);
     expect(shape(drive)).toEqual([
@@ -197,6 +246,26 @@ describe('PresenceEngine pacing switches', () => {
       ['online', true, 20_000],
     ]);
     expect(drive.seen.currentlyActive).toBe(true);
+  });
+
+  it('with lapses written, folds away a burst that lapses within the bound: neither its return nor its lapse is written', () => {
+    const drive = new Drive().apply(sync()).advance(200_000);
+    expect(shape(drive)).toEqual([
+      ['online', true, 0],
+      ['online', false, 60_000],
+    ]);
+    drive.apply(activity).advance(30_000);
+    expect(drive.seen.currentlyActive).toBe(false);
+    drive.advance(100_000);
+    expect(shape(drive)).toHaveLength(2);
+    // Two bursts 20 s apart stay active past the bound: written at once, and their lapse once settled.
+    drive.apply(activity).advance(20_000).apply(activity).advance(200_000);
+    expect(shape(drive).slice(2)).toEqual([
+      ['online', true, 20_000],
+      ['online', false, 60_000],
+    ]);
+    const written = new Drive({ publishActivityBlips: true }).apply(sync()).advance(200_000).apply(activity).advance(200_000);
+    expect(shape(written)).toHaveLength(4);
   });
 
   it('with PRESENCE_PUBLISH_ACTIVITY_BLIPS writes each return to currently active at once', () => {

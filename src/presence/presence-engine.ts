@@ -1,6 +1,16 @@
 import { EMPTY_INPUTS, type PresenceEvaluation, type PresenceInput, type PresencePolicy, type PresenceSettings, type PresenceView } from './core/presence-model.js';
 import { BY_HAND_INPUTS, sameView } from './core/presence-rules.js';
-import { foldsAway, type PacingSettings, type PendingChange, pendingChange, publicationDue, seenChangeAt, seenView } from './core/publication-pacing.js';
+import {
+  derivesFalseLapse,
+  foldsAway,
+  type PacingSettings,
+  type PendingChange,
+  pendingChange,
+  publicationDue,
+  refreshDue,
+  seenChangeAt,
+  seenView,
+} from './core/publication-pacing.js';
 import { TimerWheel } from './timer-wheel.js';
 import { TrackedPresence } from './tracked-presence.js';
 
@@ -12,6 +22,8 @@ export interface Publication {
   previous: PresenceView | null;
   /** When what others see began to differ from what was published: the publication's lag counts from here. */
   changedAt: number;
+  /** Only a newer last_active_ts, written so readers keep deriving the user as currently active. */
+  refresh: boolean;
 }
 
 /** The engine's only source of time. */
@@ -42,6 +54,8 @@ function earliest(a: number | null, b: number | null): number | null {
 export class PresenceEngine {
   private readonly users = new Map<string, TrackedPresence>();
   private readonly wheel: TimerWheel<TrackedPresence>;
+  /** Users whose derived view changed with nothing written, not yet taken (see `takeDerivedChanges`). */
+  private derivedChanges: string[] = [];
 
   constructor(
     private readonly policy: PresencePolicy,
@@ -83,6 +97,8 @@ export class PresenceEngine {
     const evaluation = this.evaluate(tracked, now);
     const stale = !tracked.published || !sameView(seenView(tracked.published, now, this.pacing), evaluation.forOthers);
     this.arm(tracked, stale ? now : earliest(evaluation.nextChangeAt, seenChangeAt(tracked.published, now, this.pacing)));
+    // A lapse readers derived while the server was down is news to live channels that do not derive.
+    this.noteDerivedChange(tracked, now);
   }
 
   /** Applies a request's inputs through the policy; returns the user and what must be published now, if anything. */
@@ -96,6 +112,17 @@ export class PresenceEngine {
     if (tracked.inputs === previous) return { tracked, changed: false, publication: null };
     const byHand = inputs.some((input) => BY_HAND_INPUTS.has(input.kind));
     return { tracked, changed: true, publication: this.reconcile(tracked, now, { byHand, before }) };
+  }
+
+  /**
+   * Users whose view for others changed with no publication since last asked: a `currently_active`
+   * lapse readers derive from the published `last_active_ts` (when lapses are not written). Live
+   * channels whose clients do not derive (legacy /sync, GraphQL) must be told of it.
+   */
+  takeDerivedChanges(): string[] {
+    const changes = this.derivedChanges;
+    this.derivedChanges = [];
+    return changes;
   }
 
   /** Re-evaluates the users whose presence, or whose pending publication, has come due. */
@@ -139,6 +166,14 @@ export class PresenceEngine {
     tracked.evaluatedInputs = tracked.inputs;
     tracked.evaluatedAt = now;
     return evaluation;
+  }
+
+  /** Notes once per published view that readers now derive it as no longer currently active. */
+  private noteDerivedChange(tracked: TrackedPresence, now: number): void {
+    const published = tracked.published;
+    if (!published?.currentlyActive || tracked.derivedLapseOf === published || seenView(published, now, this.pacing).currentlyActive) return;
+    tracked.derivedLapseOf = published;
+    this.derivedChanges.push(tracked.userId);
   }
 
   private arm(tracked: TrackedPresence, at: number | null): void {
@@ -194,9 +229,19 @@ export class PresenceEngine {
     tracked.pending = pendingChange(seen, evaluation.forOthers, carried, since, byRequest);
     let due = publicationDue(seen, evaluation.forOthers, tracked.pending, now, { byHand: cause.byHand, publishedAt: tracked.publishedAt }, this.pacing);
     if (due !== null && !cause.byHand && tracked.pending) due = this.unlessFolded(tracked, evaluation, tracked.pending.since, due, now);
+    if (due !== null && cause.before === null && derivesFalseLapse(tracked.published, seen, evaluation.forOthers)) due = now;
+    // Nothing pending: a refresh may still be, a tick ahead of the lapse readers would derive.
+    const refresh = due === null ? refreshDue(tracked.published, evaluation.forOthers, now, this.tickMs, this.pacing) : null;
+    if (refresh !== null) due = Math.max(now, refresh);
     // Due within this tick: written now, so the wheel's resolution never adds to the lag.
     if (due !== null && due - now < this.tickMs) {
-      const publication = { userId: tracked.userId, view: evaluation.forOthers, previous: seen, changedAt: tracked.pending?.since ?? now };
+      const publication = {
+        userId: tracked.userId,
+        view: evaluation.forOthers,
+        previous: seen,
+        changedAt: tracked.pending?.since ?? now,
+        refresh: refresh !== null,
+      };
       tracked.published = evaluation.forOthers;
       tracked.publishedAt = now;
       tracked.pending = null;
@@ -207,6 +252,8 @@ export class PresenceEngine {
     // falls due (armed for the start of its tick, so it is written by then), whichever is first.
     const wake = earliest(evaluation.nextChangeAt, seenChangeAt(tracked.published, now, this.pacing));
     this.arm(tracked, earliest(wake, due === null ? null : Math.floor(due / this.tickMs) * this.tickMs));
+    // Nothing written: readers may have derived a lapse that live channels must be told of.
+    this.noteDerivedChange(tracked, now);
     return null;
   }
 }

@@ -90,8 +90,8 @@ export class PresenceWriter {
     }
   }
 
-  private async writePublication(tx: RoomWriteTransaction, roomId: string, { userId, view, previous }: Publication): Promise<void> {
-    for (const kind of publicationEvents(previous, view)) {
+  private async writePublication(tx: RoomWriteTransaction, roomId: string, { userId, view, previous, refresh }: Publication): Promise<void> {
+    for (const kind of publicationEvents(previous, view, refresh)) {
       const content = kind === 'presence' ? presenceEventContent(view, this.ids) : statusEventContent(view.statusMsg);
       await tx.append({ roomId, type: this.ids.write(kind), stateKey: '', sender: userId, content });
     }

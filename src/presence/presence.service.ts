@@ -58,6 +58,13 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   private closing = false;
   /** Set once the HTTP server has closed: no one is left to acknowledge an input to. */
   private stopped = false;
+  /**
+   * The presence stream: where each user's view for others last changed with no event written
+   * (a derived lapse). Positions are times in ms, moved on by at least one per change, so they
+   * keep increasing across restarts and a client's token from before one stays meaningful.
+   */
+  private position = 0;
+  private readonly derivedAt = new Map<string, number>();
 
   constructor(
     @InjectRepository(PresenceStateEntity) private readonly rows: Repository<PresenceStateEntity>,
@@ -100,6 +107,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       this.clock,
       this.config.PRESENCE_TIMER_TICK_MS,
     );
+    this.position = this.clock.now();
     if (!this.enabled) return;
     this.stopOnActivity = this.listenForActivity();
     this.stopLearning = this.listenForOtherProcesses();
@@ -144,6 +152,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       }
       this.engine.restore(tracked);
     }
+    this.noteDerivedChanges();
   }
 
   private startTimers(): void {
@@ -250,6 +259,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     if (!this.tracking || this.stopped) return;
     const { tracked, changed, publication } = this.engine.apply(userId, inputs);
     this.bus.emit('presence.applied', { kinds: inputs.map((input) => input.kind) });
+    this.noteDerivedChanges();
     const acknowledged = inputs.some((input) => ACKNOWLEDGED_INPUTS.has(input.kind));
     if (!changed && !acknowledged) return;
     this.writer.markChanged(tracked);
@@ -280,6 +290,30 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     return this.engine.tracked(userId)?.inputs ?? EMPTY_INPUTS;
   }
 
+  /** Where the presence stream stands (see `derivedChangesBetween`). */
+  currentPosition(): number {
+    return this.position;
+  }
+
+  /** Users among `userIds` whose view for others changed with no event within the window (since, upTo] of the presence stream. */
+  derivedChangesBetween(userIds: Iterable<string>, since: number, upTo: number): Set<string> {
+    const changed = new Set<string>();
+    for (const userId of userIds) {
+      const at = this.derivedAt.get(userId);
+      if (at !== undefined && at > since && at <= upTo) changed.add(userId);
+    }
+    return changed;
+  }
+
+  /** Moves the presence stream on for each derived change the engine reports, and tells the live channels. */
+  private noteDerivedChanges(): void {
+    for (const userId of this.engine.takeDerivedChanges()) {
+      this.position = Math.max(this.position + 1, this.clock.now());
+      this.derivedAt.set(userId, this.position);
+      this.bus.emit('presence.derived-change', { userId });
+    }
+  }
+
   /** One sweep of the timer wheel: re-evaluate users whose presence may have changed by itself. */
   tick(): Promise<void> {
     if (this.ticking) return this.ticking;
@@ -287,6 +321,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       try {
         const started = performance.now();
         const publications: Publication[] = this.engine.sweep();
+        this.noteDerivedChanges();
         // One transaction: the publications, and every row behind its inputs.
         await this.writer.write(publications, this.writer.pending);
         for (const publication of publications) this.published(publication, 'clock');

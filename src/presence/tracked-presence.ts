@@ -11,6 +11,8 @@ export class TrackedPresence extends TimerEntry {
   publishedAt = 0;
   /** A change not yet published: since when, and whether a request made it (not stored). */
   pending: PendingChange | null = null;
+  /** The published view whose derived `currently_active` lapse was last reported (lapses derived). */
+  derivedLapseOf: PresenceView | null = null;
   /** When the user was last armed to wake (a change the clock makes begins then), or null. */
   wakeAt: number | null = null;
   /** The last evaluation, of which inputs and when: it stands until its nextChangeAt. */

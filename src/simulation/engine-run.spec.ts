@@ -32,7 +32,7 @@ describe.each([
       const publications = run.events.filter((event, index) => !(event.kind === 'status' && run.events[index - 1]?.at === event.at && run.events[index - 1]?.kind === 'presence'));
       expect(publications.map((event) => event.lag)).toEqual(replay.lags);
       for (const cause of Object.keys(replay.byCause)) {
-        expect(presence.filter((event) => presenceEventCause(event.previous, event.view) === cause).length).toBe(replay.byCause[cause as keyof typeof replay.byCause]);
+        expect(presence.filter((event) => presenceEventCause(event.previous, event.view, event.refresh) === cause).length).toBe(replay.byCause[cause as keyof typeof replay.byCause]);
       }
       events += run.events.length;
       statusEvents += run.events.length - presence.length;

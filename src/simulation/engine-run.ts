@@ -12,6 +12,8 @@ export interface WrittenEvent {
   previous: PresenceView | null;
   /** How long the change others can see waited before it was written (ms). */
   lag: number;
+  /** Only a newer last_active_ts, written so readers keep deriving the user as active (lapses derived). */
+  refresh?: boolean;
 }
 
 export interface UserRun {
@@ -43,8 +45,9 @@ export function runEngine(
   const record = (publication: Publication | null) => {
     if (!publication) return;
     const run = runs.get(publication.userId)!;
-    for (const kind of publicationEvents(publication.previous, publication.view)) {
-      run.events.push({ at: clock.time, kind, view: publication.view, previous: publication.previous, lag: clock.time - publication.changedAt });
+    for (const kind of publicationEvents(publication.previous, publication.view, publication.refresh)) {
+      const lag = clock.time - publication.changedAt;
+      run.events.push({ at: clock.time, kind, view: publication.view, previous: publication.previous, lag, refresh: publication.refresh });
     }
   };
   const noteLive = (userId: string) => {

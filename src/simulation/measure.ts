@@ -115,7 +115,7 @@ export function modelFigures(population: Population, setting: ModelSetting, perU
     flipFlops += countFlipFlops(run.filter((update) => update.kind === 'presence'), FLIP_FLOP_WINDOW_MS);
     user.followers.forEach((follower) => followers.add(follower));
     for (const update of run) {
-      byCause[update.kind === 'status' ? 'status' : (presenceEventCause(update.previous, update.view) ?? 'last_active')] += 1;
+      byCause[update.kind === 'status' ? 'status' : (presenceEventCause(update.previous, update.view, update.refresh) ?? 'last_active')] += 1;
       lags.push(update.lag);
       const bytes = deliveredBytes(setting, user.userId, update);
       if (setting.model !== 'edu-legacy') storedBytes += bytes;

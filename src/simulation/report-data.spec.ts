@@ -13,7 +13,7 @@ function figures(model: ModelFigures['model'], id: string, isDefault: boolean, s
     activeUserHours: 100,
     updates,
     updatesPerActiveUserHour: updates / 100,
-    byCausePerActiveUserHour: { online: 0, offline: 0, presence: 0, active_lapse: 0, active_again: 0, status: 0, last_active: 0 },
+    byCausePerActiveUserHour: { online: 0, offline: 0, presence: 0, active_lapse: 0, active_again: 0, active_refresh: 0, status: 0, last_active: 0 },
     storedBytesPerUserDay,
     deliveriesPerFollowerDay: 0,
     deliveredBytesPerFollowerDay: 0,

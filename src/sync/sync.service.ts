@@ -116,7 +116,12 @@ export class SyncService {
     filter: SyncFilter,
     peeks: RoomPeekEntity[],
   ): Promise<SyncResponse> {
-    const upTo = new StreamToken(this.store.currentPosition(), this.accountData.currentPosition(), this.peeks.currentPosition());
+    const upTo = new StreamToken(
+      this.store.currentPosition(),
+      this.accountData.currentPosition(),
+      this.peeks.currentPosition(),
+      this.legacyPresence.currentPosition(),
+    );
     // A token from the future (another server's, or before a restore) reads as "now".
     const since = sinceToken && sinceToken.min(upTo);
     const window: SyncWindow = {
@@ -139,7 +144,7 @@ export class SyncService {
       },
     };
 
-    const presence = await this.legacyPresence.syncSection(requester, since?.events ?? null, upTo.events, filter.presence);
+    const presence = await this.legacyPresence.syncSection(requester, since, upTo, filter.presence);
     if (presence.length > 0) response.presence = { events: presence };
 
     const memberships = await this.store.membershipsOf(requester.userId);

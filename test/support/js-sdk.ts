@@ -94,17 +94,21 @@ export async function startAndPrepare(client: MatrixClient): Promise<void> {
   await prepared;
 }
 
-/** Resolves once `client` knows a presence of `userId` that satisfies `accept` (now or on a later update). */
+/**
+ * Resolves once `client` knows a presence of `userId` that satisfies `accept` (now or on a later
+ * update). It listens to LastPresenceTs, which the SDK fires for every m.presence it receives
+ * (Presence fires only when the presence value itself changes, not for currently_active).
+ */
 export function presenceSeenBy(client: MatrixClient, userId: string, accept: (user: User) => boolean): Promise<User> {
   const known = client.getUser(userId);
   if (known && accept(known)) return Promise.resolve(known);
   return new Promise((resolve) => {
     const listener = (_event: MatrixEvent | undefined, user: User) => {
       if (user.userId === userId && accept(user)) {
-        client.off(UserEvent.Presence, listener);
+        client.off(UserEvent.LastPresenceTs, listener);
         resolve(user);
       }
     };
-    client.on(UserEvent.Presence, listener);
+    client.on(UserEvent.LastPresenceTs, listener);
   });
 }

@@ -145,11 +145,12 @@ export function sameView(a: PresenceView, b: PresenceView): boolean {
 /**
  * The state events a change of what others see calls for (PRODUCT.md section 6): m.presence when
  * presence or currently_active moved (or nothing was published yet), m.status when the text did.
- * A bare last-active bump writes nothing.
+ * A bare last-active bump writes nothing, unless it is a refresh readers need to keep deriving
+ * the user as currently active (lapses derived, publication-pacing.ts).
  */
-export function publicationEvents(previous: PresenceView | null, next: PresenceView): Array<'presence' | 'status'> {
+export function publicationEvents(previous: PresenceView | null, next: PresenceView, refresh = false): Array<'presence' | 'status'> {
   const events: Array<'presence' | 'status'> = [];
-  if (!previous || previous.presence !== next.presence || previous.currentlyActive !== next.currentlyActive) events.push('presence');
+  if (refresh || !previous || previous.presence !== next.presence || previous.currentlyActive !== next.currentlyActive) events.push('presence');
   if ((previous?.statusMsg ?? null) !== next.statusMsg) events.push('status');
   return events;
 }

@@ -1,5 +1,5 @@
 import type { PresenceView } from './presence-model.js';
-import { foldsAway, type PacingSettings, presenceEventCause, publicationDue, seenChangeAt, seenView } from './publication-pacing.js';
+import { derivesFalseLapse, foldsAway, type PacingSettings, presenceEventCause, publicationDue, refreshDue, seenChangeAt, seenView } from './publication-pacing.js';
 
 const PACING: PacingSettings = {
   maxLagMs: 60_000,
@@ -69,6 +69,34 @@ describe('what readers make of a published view', () => {
     expect(foldsAway(published, { ...again(100_000), statusMsg: 'lunch' }, 160_000, PACING)).toBe(false);
   });
 
+  it('folds away the same burst when lapses are written: readers saw the lapse, and will again by the bound', () => {
+    const written = { ...PACING, publishActivityLapses: true };
+    const lapsed = view('online', { lastActiveTs: 0 });
+    const again = (lastActiveTs: number) => view('online', { currentlyActive: true, lastActiveTs });
+    expect(foldsAway(lapsed, again(100_000), 160_000, written)).toBe(true);
+    expect(foldsAway(lapsed, again(100_001), 160_000, written)).toBe(false);
+    expect(foldsAway(lapsed, again(100_000), 160_000, { ...written, publishActivityBlips: true })).toBe(false);
+  });
+
+  it('refreshes last_active_ts a lead before the derived lapse while the truth stays active past it, and only then', () => {
+    const later = view('online', { currentlyActive: true, lastActiveTs: 40_000 });
+    expect(refreshDue(active, later, 20_000, 1000, PACING)).toBe(69_000);
+    // The truth lapses with what readers derive, the derived lapse has come, or lapses are written.
+    expect(refreshDue(active, active, 20_000, 1000, PACING)).toBeNull();
+    expect(refreshDue(active, later, 70_000, 1000, PACING)).toBeNull();
+    expect(refreshDue(active, later, 20_000, 1000, { ...PACING, publishActivityLapses: true })).toBeNull();
+    // Another change is written as itself.
+    expect(refreshDue(active, view('busy', { lastActiveTs: 40_000 }), 20_000, 1000, PACING)).toBeNull();
+    expect(refreshDue(view('online', { lastActiveTs: 10_000 }), later, 20_000, 1000, PACING)).toBeNull();
+  });
+
+  it('tells a false derived lapse (the truth still active) from a true one', () => {
+    const lapsed = seenView(active, 70_000, PACING);
+    expect(derivesFalseLapse(active, lapsed, view('online', { currentlyActive: true, lastActiveTs: 50_000 }))).toBe(true);
+    expect(derivesFalseLapse(active, lapsed, view('online', { lastActiveTs: 10_000 }))).toBe(false);
+    expect(derivesFalseLapse(active, active, view('online', { currentlyActive: true, lastActiveTs: 50_000 }))).toBe(false);
+  });
+
   it('names the cause of each m.presence event', () => {
     expect(presenceEventCause(null, view('online'))).toBe('online');
     expect(presenceEventCause(view('offline'), view('online'))).toBe('online');
@@ -77,5 +105,6 @@ describe('what readers make of a published view', () => {
     expect(presenceEventCause(view('online', { currentlyActive: true }), view('online'))).toBe('active_lapse');
     expect(presenceEventCause(view('online'), view('online', { currentlyActive: true }))).toBe('active_again');
     expect(presenceEventCause(view('online'), view('online', { statusMsg: 'x' }))).toBeNull();
+    expect(presenceEventCause(active, { ...active, lastActiveTs: 40_000 }, true)).toBe('active_refresh');
   });
 });

@@ -22,7 +22,8 @@ export interface PacingSettings {
   /**
    * Whether `currently_active` coming back is written even when it will lapse again by itself
    * within `maxLagMs` (one burst of activity, then none for the granularity). When not, such a
-   * blip is folded away as batching within the bound folds any change undone inside it.
+   * blip is folded away as batching within the bound folds any change undone inside it (and,
+   * with lapses written, its lapse is not written either).
    */
   publishActivityBlips: boolean;
   lastActiveGranularityMs: number;
@@ -98,30 +99,57 @@ export function publicationDue(
 }
 
 /**
+ * With lapses derived by readers, when the published view must be written again only to carry a
+ * newer `last_active_ts`: the truth stays currently active past the lapse readers will derive
+ * from the published one. Due `leadMs` before that lapse, so no reader derives a false one; null
+ * when none is needed (the truth lapses with it, or that lapse has come already).
+ */
+export function refreshDue(published: PresenceView | null, view: PresenceView, now: number, leadMs: number, pacing: PacingSettings): number | null {
+  if (pacing.publishActivityLapses || !published?.currentlyActive || !view.currentlyActive) return null;
+  if (published.presence !== view.presence || published.statusMsg !== view.statusMsg || view.lastActiveTs <= published.lastActiveTs) return null;
+  const lapse = published.lastActiveTs + pacing.lastActiveGranularityMs;
+  // Once readers derive the lapse, new activity is a return to currently active (a request's change), not a refresh.
+  return now < lapse ? lapse - leadMs : null;
+}
+
+/**
+ * Whether, at a wake by the clock (no request since), readers derive a lapse that is false: the
+ * user was published as currently active and still is, so the published `last_active_ts` is
+ * stale (its refresh came too late, say across a restart). Corrected at once rather than held
+ * like a change the clock made.
+ */
+export function derivesFalseLapse(published: PresenceView | null, seen: PresenceView | null, view: PresenceView): boolean {
+  return published !== null && seen !== null && published.currentlyActive && !seen.currentlyActive && view.currentlyActive && published.presence === view.presence;
+}
+
+/**
  * Whether a pending change may be left unwritten because it undoes itself within the bound:
  * readers already have the status text, and what they will make of the published view at
- * `bound` is what they would make then of the truth published now (the user currently active
- * again, lapsing by then with no further activity). Any further change of the truth wakes the
- * engine, which looks again.
+ * `bound` is what the truth will be then with no further activity (the user currently active
+ * again, lapsing by then). Whether lapses are written or derived, such a blip is folded away.
+ * Any further change of the truth wakes the engine, which looks again.
  */
 export function foldsAway(published: PresenceView | null, view: PresenceView, bound: number, pacing: PacingSettings): boolean {
   if (pacing.publishActivityBlips || !published || published.statusMsg !== view.statusMsg) return false;
-  return sameView(seenView(published, bound, pacing), seenView(view, bound, pacing));
+  return sameView(seenView(published, bound, pacing), seenView(view, bound, { ...pacing, publishActivityLapses: false }));
 }
 
 /**
  * Why an m.presence event was written, for the measured breakdown: coming online from offline,
  * going offline, another change of the presence value (idle, busy), `currently_active` lapsing,
- * or activity after it had lapsed (a last-active bump a reader needs).
+ * activity after it had lapsed, or a refresh of `last_active_ts` while active (lapses derived).
  */
-export type PresenceEventCause = 'online' | 'offline' | 'presence' | 'active_lapse' | 'active_again';
+export type PresenceEventCause = 'online' | 'offline' | 'presence' | 'active_lapse' | 'active_again' | 'active_refresh';
 
-/** The cause of the m.presence event a publication writes (null when it writes none). */
-export function presenceEventCause(previous: PresenceView | null, next: PresenceView): PresenceEventCause | null {
+/**
+ * The cause of the m.presence event a publication writes (null when it writes none). A refresh
+ * (`refreshDue`) is a last-active bump readers need to keep deriving the user as active.
+ */
+export function presenceEventCause(previous: PresenceView | null, next: PresenceView, refresh = false): PresenceEventCause | null {
   if (!previous || previous.presence !== next.presence) {
     if (next.presence === 'offline') return 'offline';
     return !previous || previous.presence === 'offline' ? 'online' : 'presence';
   }
   if (previous.currentlyActive !== next.currentlyActive) return next.currentlyActive ? 'active_again' : 'active_lapse';
-  return null;
+  return refresh ? 'active_refresh' : null;
 }

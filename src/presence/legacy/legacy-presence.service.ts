@@ -10,6 +10,7 @@ import { eventMatches, type EventFilter } from '../../events/event-filter.js';
 import type { EventEntity } from '../../events/event.entity.js';
 import { EventStore } from '../../events/event-store.service.js';
 import { StreamNotifier } from '../../events/stream-notifier.service.js';
+import type { StreamToken } from '../../events/stream-token.js';
 import { LegacyFlagsService } from '../../legacy/legacy-flags.service.js';
 import { ProfileRoomService } from '../../profiles/profile-room.service.js';
 import type { PresenceState } from '../core/presence-model.js';
@@ -50,15 +51,22 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.stopListening = this.bus.on('room.events.persisted', ({ events }) => {
-      this.wakeWatchers(events).catch((error: unknown) =>
-        this.logger.error('presence wake-up failed', error instanceof Error ? error.stack : String(error)),
-      );
-    });
+    const failed = (error: unknown) => this.logger.error('presence wake-up failed', error instanceof Error ? error.stack : String(error));
+    const stops = [
+      this.bus.on('room.events.persisted', ({ events }) => void this.wakeWatchers(events).catch(failed)),
+      // A derived lapse has no event: legacy clients, who do not derive, hear of it through the presence stream.
+      this.bus.on('presence.derived-change', ({ userId }) => void this.wakeWatchersOf([userId]).catch(failed)),
+    ];
+    this.stopListening = () => stops.forEach((stop) => stop());
   }
 
   onModuleDestroy(): void {
     this.stopListening?.();
+  }
+
+  /** Where the presence stream stands, for /sync tokens. */
+  currentPosition(): number {
+    return this.presence.currentPosition();
   }
 
   /** PUT /presence/{userId}/status: the manual layer (msc3032) or the device slot (legacy policy). */
@@ -107,15 +115,22 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
   /**
    * The `presence` section of /sync: the user's own presence and that of everyone sharing a
    * joined room with them; all of them on an initial sync, afterwards those whose presence,
-   * status or profile changed, and each new room-mate's current presence once.
+   * status or profile changed (in the event stream, or with no event in the presence stream),
+   * and each new room-mate's current presence once.
    */
-  async syncSection(requester: Requester, since: number | null, upTo: number, filter: EventFilter | undefined): Promise<LegacyPresenceEvent[]> {
+  async syncSection(requester: Requester, since: StreamToken | null, upTo: StreamToken, filter: EventFilter | undefined): Promise<LegacyPresenceEvent[]> {
     if (!this.presence.enabled || this.flags.isRemoved('sync_presence')) return [];
     const me = requester.userId;
     const mates = await this.store.usersSharingRoomWith(me);
     // Users always see their own presence, even when in no room at all.
     const visible = mates.has(me) ? mates : new Set([...mates, me]);
-    const changed = since === null ? visible : await this.changes.usersChangedBetween(me, visible, since, upTo);
+    const changed =
+      since === null
+        ? visible
+        : new Set([
+            ...(await this.changes.usersChangedBetween(me, visible, since.events, upTo.events)),
+            ...this.presence.derivedChangesBetween(visible, since.presence, upTo.presence),
+          ]);
     const now = this.clock.now();
     const events: LegacyPresenceEvent[] = [];
     // The user's own presence comes first, as clients (and sytest) expect.
@@ -137,6 +152,10 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
         owners.add(event.sender);
       }
     }
+    await this.wakeWatchersOf(owners);
+  }
+
+  private async wakeWatchersOf(owners: Iterable<string>): Promise<void> {
     for (const owner of owners) {
       const watchers = await this.store.usersSharingRoomWith(owner);
       this.notifier.wake(watchers.has(owner) ? watchers : [...watchers, owner]);

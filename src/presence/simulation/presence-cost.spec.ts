@@ -49,7 +49,7 @@ describe('presence cost of a simulated day', () => {
     ];
     const cost = replayDay(msc3032Policy, DEFAULT_SETTINGS, { ...AT_ONCE, settleMs: 45_000 }, script, 600_000);
     // The lapse at 60 s and idling at 300 s each wait 45 s; going offline at 530 s does not wait.
-    expect(cost.byCause).toEqual({ online: 1, active_lapse: 1, presence: 1, offline: 1, active_again: 0 });
+    expect(cost.byCause).toEqual({ online: 1, active_lapse: 1, presence: 1, offline: 1, active_again: 0, active_refresh: 0 });
     expect(cost.lags).toEqual([0, 45_000, 45_000, 0]);
   });
 

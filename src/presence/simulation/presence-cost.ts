@@ -4,7 +4,7 @@ import { type PacingSettings, type PresenceEventCause, presenceEventCause } from
 import { PresenceEngine, type Publication } from '../presence-engine.js';
 import type { ScriptedInput } from './day-script.js';
 
-export const EVENT_CAUSES: readonly PresenceEventCause[] = ['online', 'offline', 'presence', 'active_lapse', 'active_again'];
+export const EVENT_CAUSES: readonly PresenceEventCause[] = ['online', 'offline', 'presence', 'active_lapse', 'active_again', 'active_refresh'];
 
 export interface PresenceCost {
   /** m.presence state events the engine published. */
@@ -39,11 +39,11 @@ export function replayDay(
   const activeHours = new Set<number>();
   const record = (publication: Publication | null) => {
     if (!publication) return;
-    for (const kind of publicationEvents(publication.previous, publication.view)) {
+    for (const kind of publicationEvents(publication.previous, publication.view, publication.refresh)) {
       if (kind === 'status') cost.statusEvents += 1;
       else {
         cost.presenceEvents += 1;
-        const cause = presenceEventCause(publication.previous, publication.view);
+        const cause = presenceEventCause(publication.previous, publication.view, publication.refresh);
         if (cause) cost.byCause[cause] += 1;
       }
     }
