@@ -15,10 +15,18 @@ import type { BenchDatabase } from './lib/server.js';
  * --quick runs every scenario at a toy size in seconds: it checks the harness, not the speed.
  * --db=postgres runs the scenarios that load a server on SQLite and on PostgreSQL, each database
  * in turn, and sets the two side by side (bench/results/postgres.json and .md).
+ * --cluster=N runs presence input on PostgreSQL with one server process, then with N sharing the
+ * database and Redis (the load spread over them), and sets the server CPU per request of the two
+ * side by side (bench/results/cluster.json and .md).
  */
 const dbArgument = process.argv.find((arg) => arg.startsWith('--db='))?.slice('--db='.length);
 if (dbArgument !== undefined && dbArgument !== 'postgres') throw new Error(`--db=${dbArgument}: the only choice is --db=postgres`);
 const compareDatabases = dbArgument === 'postgres';
+const clusterArgument = process.argv.find((arg) => arg.startsWith('--cluster='))?.slice('--cluster='.length);
+const clusterSize = clusterArgument === undefined ? null : Number(clusterArgument);
+if (clusterSize !== null && !(Number.isInteger(clusterSize) && clusterSize >= 2 && clusterSize <= 8)) {
+  throw new Error(`--cluster=${clusterArgument}: the number of processes, 2 to 8`);
+}
 const options: BenchOptions = { quick: process.argv.includes('--quick'), database: 'sqlite' };
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
 
@@ -45,6 +53,48 @@ const scenarios: Array<[string, () => Promise<ScenarioResult> | ScenarioResult]>
   ['events-10min', () => eventsWritten(options, { maxLagMs: 600_000, settleMs: 600_000 }, null)],
   ...onDatabases.map(([name, run]): [string, () => Promise<ScenarioResult>] => [name, () => run(options)]),
 ];
+/** Presence input on PostgreSQL with 1 process, then with `size`, its rows named after the count. */
+function clusterScenarios(size: number): Array<[string, () => Promise<ScenarioResult>]> {
+  return [1, size].map((processes): [string, () => Promise<ScenarioResult>] => [
+    'input',
+    async () => {
+      const result = await presenceInput({ ...options, database: 'postgres', processes });
+      return { ...result, scenario: `${result.scenario}, ${processes} process${processes === 1 ? '' : 'es'}` };
+    },
+  ]);
+}
+
+/** The cluster's server CPU per presence request beside one process's (target ≤ 1.5×). */
+function clusterComparison(results: ScenarioResult[]): { row: ScenarioResult | null; cpu: string[] } {
+  const [single, cluster] = results;
+  const cpuOf = (result: ScenarioResult | undefined, side: string) =>
+    (result?.details[side] as Record<string, number | undefined> | undefined)?.server_cpu_us_per_request;
+  const [one, many] = [cpuOf(single, 'presence'), cpuOf(cluster, 'presence')];
+  if (!single || !cluster || one === undefined || many === undefined) return { row: null, cpu: [] };
+  const ratio = many / one;
+  const row: ScenarioResult = {
+    scenario: `1. presence input, server CPU per request, ${cluster.details.processes} processes beside 1`,
+    metric: 'µs/request',
+    value: many,
+    baselineName: 'the same with 1 process',
+    baseline: one,
+    ratio,
+    target: '≤ 1.5× one process',
+    met: ratio <= 1.5 && cluster.errors === 0,
+    details: {},
+    errors: 0,
+  };
+  const cpu = [
+    '| processes | presence input req/s | server CPU µs per request (all processes) | PostgreSQL backends CPU µs per request | whoami req/s | whoami server CPU µs per request |',
+    '|---:|---:|---:|---:|---:|---:|',
+    ...[single, cluster].map(
+      (r) =>
+        `| ${String(r.details.processes)} | ${format(r.value)} | ${format(cpuOf(r, 'presence') ?? NaN)} | ${format((r.details.presence as Record<string, number>).database_cpu_us_per_request ?? NaN)} | ${format(r.baseline)} | ${format(cpuOf(r, 'baseline') ?? NaN)} |`,
+    ),
+  ];
+  return { row, cpu };
+}
+
 const DATABASE_NAMES: Record<BenchDatabase, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
 
 /** Each scenario on SQLite, then on PostgreSQL, its rows named after the database. */
@@ -108,7 +158,8 @@ function formatRatio(value: number): string {
 async function main(): Promise<void> {
   const started = Date.now();
   const results: ScenarioResult[] = [];
-  for (const [name, run] of compareDatabases ? databaseScenarios() : scenarios) {
+  const planned = clusterSize !== null ? clusterScenarios(clusterSize) : compareDatabases ? databaseScenarios() : scenarios;
+  for (const [name, run] of planned) {
     if (only && !only.includes(name)) continue;
     const begin = Date.now();
     process.stderr.write(`bench: ${name}…\n`);
@@ -118,7 +169,7 @@ async function main(): Promise<void> {
   }
   // The table lists scenarios by number, whatever order they ran in.
   results.sort((a, b) => Number.parseInt(a.scenario, 10) - Number.parseInt(b.scenario, 10));
-  const comparison = compareDatabases ? databaseComparison(results) : { row: null, cpu: [] };
+  const comparison = clusterSize !== null ? clusterComparison(results) : compareDatabases ? databaseComparison(results) : { row: null, cpu: [] };
   const rows = comparison.row ? [...results, comparison.row] : results;
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}`;
   const date = new Date().toISOString().slice(0, 10);
@@ -137,7 +188,8 @@ async function main(): Promise<void> {
   mkdirSync('bench/results', { recursive: true });
   // A partial run (--only) never replaces the full results.
   const name = options.quick ? 'quick' : only ? 'partial' : 'latest';
-  const base = `bench/results/${compareDatabases ? (name === 'latest' ? 'postgres' : `${name}-postgres`) : name}`;
+  const variant = clusterSize !== null ? 'cluster' : compareDatabases ? 'postgres' : null;
+  const base = `bench/results/${variant ? (name === 'latest' ? variant : `${name}-${variant}`) : name}`;
   writeFileSync(`${base}.md`, `${table}\n`);
   writeFileSync(`${base}.json`, JSON.stringify({ date, machine, quick: options.quick, seconds: (Date.now() - started) / 1000, results }, null, 2) + '\n');
   const errors = results.reduce((sum, result) => sum + result.errors, 0);

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { closeApp, createApp } from './app.js';
+import { runPrimary } from './cluster/workers.js';
 import { listenError, StartupError } from './common/startup-error.js';
 import { type AppConfig, ConfigError, loadAppConfig } from './config/app-config.js';
 import { startupSummary } from './config/startup-summary.js';
@@ -11,6 +13,7 @@ async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   try {
     const config = loadAppConfig(process.env);
+    if (config.WORKERS > 1 && cluster.isPrimary) return runPrimary(config.WORKERS);
     const app = await createApp(config);
     const port = await listen(app, config);
     new Logger('presence-rooms').log(startupSummary(config, port));

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { LocalLink } from '../src/cluster/cluster-link.js';
 import { Clock } from '../src/common/clock.js';
 import { DomainEventBus } from '../src/common/event-bus.js';
 import { DatabaseWriter } from '../src/database/database-writer.service.js';
@@ -8,10 +9,10 @@ import { EventQueries } from '../src/events/event-queries.js';
 import { EventStore } from '../src/events/event-store.service.js';
 import { createTestDatabase, onPostgres, type TestDatabase } from './support/test-database.js';
 
-/** An event store of its own, as a second server process would have, on its own connection pool. */
+/** An event store of its own, as a second server process would have, on its own connection pool (told nothing by the other). */
 async function storeOn(dataSource: DataSource): Promise<EventStore> {
   const sql = new PostgresStatements(dataSource);
-  const store = new EventStore(new EventQueries(sql, dataSource), new DatabaseWriter(dataSource), sql, new DomainEventBus(), new Clock());
+  const store = new EventStore(new EventQueries(sql, dataSource), new DatabaseWriter(dataSource), sql, new DomainEventBus(), new Clock(), new LocalLink());
   await store.onModuleInit();
   return store;
 }

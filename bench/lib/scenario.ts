@@ -21,6 +21,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Where the server under load keeps its data (the scenarios that use a database). */
   database: BenchDatabase;
+  /** Server processes sharing the load (PostgreSQL and Redis beyond 1: `--cluster=N`). */
+  processes?: number;
 }
 
 export function describeMeasurement(measurement: Measurement): Record<string, number> {

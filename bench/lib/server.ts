@@ -13,7 +13,10 @@ export type BenchDatabase = 'sqlite' | 'postgres';
 const POSTGRES_SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface RunningServer {
+  /** The first process's address (the only one unless several were asked for). */
   baseUrl: string;
+  baseUrls: string[];
+  pids: number[];
   process: ChildProcess;
   stderr: () => string;
   /**
@@ -59,11 +62,46 @@ export async function untilServing(child: ChildProcess, baseUrl: string, stderr:
 
 /**
  * Starts the built server (dist/src/main.js) as its own process on a fresh SQLite file or
- * PostgreSQL database, as `npm start` would, and waits until it answers.
+ * PostgreSQL database, as `npm start` would, and waits until it answers. With `processes` > 1
+ * (PostgreSQL only), that many processes share the database and a Redis key prefix of their own
+ * (BENCH_REDIS_URL), each on its own port: `baseUrls` lists them, `pids` their process IDs.
  */
-export async function startServer(env: Record<string, string> = {}, database: BenchDatabase = 'sqlite'): Promise<RunningServer> {
+export async function startServer(env: Record<string, string> = {}, database: BenchDatabase = 'sqlite', processes = 1): Promise<RunningServer> {
+  if (processes > 1 && database !== 'postgres') throw new Error('several server processes need PostgreSQL');
   const dir = mkdtempSync(join(tmpdir(), 'presence-rooms-bench-'));
   const postgres = database === 'postgres' ? await createPostgresDatabase() : null;
+  const cluster: Record<string, string> = processes > 1 ? { REDIS_URL, REDIS_KEY_PREFIX: `bench_${process.pid}_${Date.now().toString(36)}:` } : {};
+  const children: Array<{ child: ChildProcess; baseUrl: string; stderr: () => string }> = [];
+  try {
+    // One after another: the first migrates the fresh database.
+    for (let index = 0; index < processes; index += 1) {
+      children.push(await spawnServer({ ...(postgres ? { DATABASE_URL: postgres.url } : { DATABASE_PATH: join(dir, 'bench.sqlite') }), ...cluster, ...env }));
+    }
+  } catch (error) {
+    for (const { child } of children) child.kill('SIGKILL');
+    await postgres?.drop();
+    throw error;
+  }
+  const [first] = children;
+  return {
+    baseUrl: first.baseUrl,
+    baseUrls: children.map((one) => one.baseUrl),
+    pids: children.map((one) => one.child.pid!),
+    process: first.child,
+    stderr: () => children.map((one) => one.stderr()).join(''),
+    databaseCpuMs: async () => (postgres ? postgres.backendsCpuMs() : new Map()),
+    stop: async () => {
+      await Promise.all(children.map(({ child }) => stopChild(child)));
+      rmSync(dir, { recursive: true, force: true });
+      await postgres?.drop();
+    },
+  };
+}
+
+/** The Redis the `--cluster=N` runs share (each run under a key prefix of its own). */
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function spawnServer(env: Record<string, string>): Promise<{ child: ChildProcess; baseUrl: string; stderr: () => string }> {
   const port = await freePort();
   // BENCH_SERVER_NODE_OPTIONS passes flags to the server process, e.g. "--cpu-prof --cpu-prof-dir=prof".
   const nodeOptions = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
@@ -72,7 +110,6 @@ export async function startServer(env: Record<string, string> = {}, database: Be
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
       PORT: String(port),
-      ...(postgres ? { DATABASE_URL: postgres.url } : { DATABASE_PATH: join(dir, 'bench.sqlite') }),
       LOG_LEVEL: 'warn',
       PASSWORD_HASH_COST: '10',
       NODE_ENV: 'production',
@@ -84,23 +121,16 @@ export async function startServer(env: Record<string, string> = {}, database: Be
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
   const baseUrl = `http://127.0.0.1:${port}`;
   await untilServing(child, baseUrl, () => stderr, 30_000);
-  return {
-    baseUrl,
-    process: child,
-    stderr: () => stderr,
-    databaseCpuMs: async () => (postgres ? postgres.backendsCpuMs() : new Map()),
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-      await postgres?.drop();
-    },
-  };
+  return { child, baseUrl, stderr: () => stderr };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 let databases = 0;

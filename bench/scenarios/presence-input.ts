@@ -31,7 +31,8 @@ export async function presenceInput(options: BenchOptions): Promise<ScenarioResu
   const warmUpPairs = options.quick ? 1 : 8;
   const pairs = options.quick ? 2 : 10;
   const sliceMs = options.quick ? 500 : 1000;
-  const server = await startServer({ RATE_LIMIT_PRESENCE_PER_SECOND: '100000', RATE_LIMIT_PRESENCE_BURST: '100000' }, options.database);
+  const processes = options.processes ?? 1;
+  const server = await startServer({ RATE_LIMIT_PRESENCE_PER_SECOND: '100000', RATE_LIMIT_PRESENCE_BURST: '100000' }, options.database, processes);
   try {
     const names = Array.from({ length: users }, (_, n) => `input${n}`);
     const first = await inBatches(names, 16, (name) => register(server.baseUrl, name));
@@ -53,6 +54,7 @@ export async function presenceInput(options: BenchOptions): Promise<ScenarioResu
       details: {
         users,
         devices: devices.length,
+        processes,
         warm_up_slices: warmUpPairs,
         slices: pairs,
         slice_ms: sliceMs,
@@ -81,7 +83,7 @@ async function inTurns(
       { length: WORKERS },
       (_, w) =>
         new Worker<HttpLoadJob, unknown, HttpLoadResult>('http-load', {
-          baseUrl: server.baseUrl,
+          baseUrls: server.baseUrls,
           mode,
           devices: devices.filter((_, n) => n % WORKERS === w),
           concurrency: 24,
@@ -95,12 +97,14 @@ async function inTurns(
     const slices: Record<Side, HttpLoadResult[][]> = { whoami: [], presence: [] };
     const warmUpErrors: Record<Side, number> = { whoami: 0, presence: 0 };
     const cpu: Record<Side, SideCpu> = { whoami: { server: 0, clients: 0, database: 0 }, presence: { server: 0, clients: 0, database: 0 } };
+    // Every server process's CPU together.
+    const serverCpu = () => sumOrNull(server.pids.map((pid) => processCpuMs(pid)));
     const clientsCpu = (side: Side) => sumOrNull(sides[side].map((worker) => processCpuMs(worker.pid)));
     for (let pair = -warmUpPairs; pair < pairs; pair++) {
       const order: Side[] = pair % 2 === 0 ? ['whoami', 'presence'] : ['presence', 'whoami'];
       for (const side of order) {
         // Warm-up slices (pair < 0) read no CPU times.
-        const before = pair >= 0 ? { server: processCpuMs(server.process.pid), clients: clientsCpu(side), database: await server.databaseCpuMs() } : null;
+        const before = pair >= 0 ? { server: serverCpu(), clients: clientsCpu(side), database: await server.databaseCpuMs() } : null;
         for (const worker of sides[side]) worker.start();
         await new Promise((resolve) => setTimeout(resolve, sliceMs));
         const results = await Promise.all(sides[side].map((worker) => worker.pause()));
@@ -110,7 +114,7 @@ async function inTurns(
           continue;
         }
         slices[side].push(results);
-        const after = { server: processCpuMs(server.process.pid), clients: clientsCpu(side), database: await server.databaseCpuMs() };
+        const after = { server: serverCpu(), clients: clientsCpu(side), database: await server.databaseCpuMs() };
         cpu[side] = {
           server: addSpent(cpu[side].server, before.server, after.server),
           clients: addSpent(cpu[side].clients, before.clients, after.clients),

@@ -2,7 +2,8 @@ import { call, initialSyncToken, type Account } from '../lib/matrix.js';
 import { serveJob } from '../lib/worker-side.js';
 
 export interface HttpLoadJob {
-  baseUrl: string;
+  /** The server processes: device n of the job talks to baseUrls[n % length], always the same one. */
+  baseUrls: string[];
   mode: 'whoami' | 'presence';
   devices: Account[];
   concurrency: number;
@@ -17,6 +18,12 @@ export interface HttpLoadResult {
 }
 
 const STATES = ['online', 'unavailable', 'busy'];
+const deviceIndex = new Map<Account, number>();
+
+function baseUrlOf(device: Account): string {
+  if (deviceIndex.size === 0) job.devices.forEach((one, index) => deviceIndex.set(one, index));
+  return job.baseUrls[deviceIndex.get(device)! % job.baseUrls.length];
+}
 let job: HttpLoadJob;
 const since = new Map<string, string>();
 let running = false;
@@ -31,13 +38,14 @@ const nextStep: number[] = [];
 
 /** One request of the mix: a presence PUT (changing state, so work is done) or a /sync with set_presence. */
 async function once(device: Account, step: number): Promise<number> {
-  if (job.mode === 'whoami') return (await call(job.baseUrl, 'GET', '/account/whoami', device.accessToken)).status;
+  const baseUrl = baseUrlOf(device);
+  if (job.mode === 'whoami') return (await call(baseUrl, 'GET', '/account/whoami', device.accessToken)).status;
   const state = STATES[step % STATES.length];
   if (step % 2 === 0) {
-    return (await call(job.baseUrl, 'PUT', `/presence/${encodeURIComponent(device.userId)}/status`, device.accessToken, { presence: state })).status;
+    return (await call(baseUrl, 'PUT', `/presence/${encodeURIComponent(device.userId)}/status`, device.accessToken, { presence: state })).status;
   }
   const query = `?timeout=0&set_presence=${state === 'busy' ? 'online' : state}&since=${since.get(device.accessToken) ?? ''}`;
-  const response = await call(job.baseUrl, 'GET', `/sync${query}`, device.accessToken);
+  const response = await call(baseUrl, 'GET', `/sync${query}`, device.accessToken);
   if (response.status === 200) since.set(device.accessToken, response.body.next_batch);
   return response.status;
 }
@@ -46,7 +54,7 @@ serveJob<HttpLoadJob, { devices: number }, HttpLoadResult>({
   async setup(received) {
     job = received;
     if (job.mode === 'presence') {
-      for (const device of job.devices) since.set(device.accessToken, await initialSyncToken(job.baseUrl, device));
+      for (const device of job.devices) since.set(device.accessToken, await initialSyncToken(baseUrlOf(device), device));
     }
     return { devices: job.devices.length };
   },

@@ -1,7 +1,8 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { And, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
 import type { Requester } from '../auth/requester.js';
+import { CLUSTER_LINK, splitPositionMessage, type ClusterLink } from '../cluster/cluster-link.js';
 import { DomainEventBus } from '../common/event-bus.js';
 import { MatrixError } from '../common/matrix-error.js';
 import { parseId } from '../common/matrix-ids.js';
@@ -30,10 +31,18 @@ export class AccountDataService implements OnModuleInit {
     private readonly writer: DatabaseWriter,
     private readonly sql: SqlStatements,
     private readonly bus: DomainEventBus,
+    @Inject(CLUSTER_LINK) private readonly link: ClusterLink,
   ) {}
 
   async onModuleInit(): Promise<void> {
     this.position = await this.positions.highest(this.sql);
+    // Another process set the user's account data: syncs here read it from the database.
+    this.link.on('account-data', (message) => {
+      const [streamId, userId] = splitPositionMessage(message);
+      this.position = Math.max(this.position, streamId);
+      if (this.latest.has(userId)) this.latest.set(userId, Math.max(this.latest.get(userId)!, streamId));
+      this.bus.emit('account-data.changed', { userId, streamId });
+    });
   }
 
   currentPosition(): number {
@@ -55,7 +64,8 @@ export class AccountDataService implements OnModuleInit {
       return next;
     });
     this.position = Math.max(this.position, streamId);
-    this.latest.set(userId, streamId);
+    this.latest.set(userId, Math.max(this.latest.get(userId) ?? 0, streamId));
+    void this.link.publish('account-data', `${streamId} ${userId}`);
     this.bus.emit('account-data.changed', { userId, streamId });
   }
 

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { DeviceEntity } from '../accounts/device.entity.js';
+import { CLUSTER_LINK, type ClusterLink } from '../cluster/cluster-link.js';
 import { Clock } from '../common/clock.js';
 import { DatabaseWriter } from '../database/database-writer.service.js';
 import { newAccessToken, newDeviceId } from '../common/matrix-ids.js';
@@ -10,13 +11,14 @@ import type { Requester } from './requester.js';
 
 /**
  * Cached token lookups, keyed by the token itself so a known token costs no hash; bounded, and
- * dropped on logout (which knows the stored hash, hence the second map).
+ * dropped on logout (which knows the stored hash, hence the second map). Other processes are told
+ * the hashes a commit revoked, and drop them too.
  */
 const CACHE_LIMIT = 50_000;
 
 /** Devices and their access tokens: creating a login, authenticating a request, logging out. */
 @Injectable()
-export class SessionsService {
+export class SessionsService implements OnModuleInit {
   private readonly cache = new Map<string, { requester: Requester; tokenHash: string }>();
   private readonly tokenByHash = new Map<string, string>();
 
@@ -24,7 +26,12 @@ export class SessionsService {
     @InjectRepository(DeviceEntity) private readonly devices: Repository<DeviceEntity>,
     private readonly writer: DatabaseWriter,
     private readonly clock: Clock,
+    @Inject(CLUSTER_LINK) private readonly link: ClusterLink,
   ) {}
+
+  onModuleInit(): void {
+    this.link.on('token-revoked', (tokenHash) => this.forget(tokenHash));
+  }
 
   /**
    * Starts a session on a new device, or on the named one (whose old token stops working,
@@ -37,9 +44,10 @@ export class SessionsService {
   ): Promise<{ deviceId: string; accessToken: string }> {
     const accessToken = newAccessToken();
     const id = deviceId ?? newDeviceId();
+    const revoked: string[] = [];
     await this.writer.transaction(async (manager) => {
       const existing = await manager.findOneBy(DeviceEntity, { userId, deviceId: id });
-      if (existing) this.forget(existing.tokenHash);
+      if (existing) revoked.push(existing.tokenHash);
       await manager.upsert(
         DeviceEntity,
         {
@@ -52,6 +60,7 @@ export class SessionsService {
         ['userId', 'deviceId'],
       );
     });
+    await this.revoke(revoked);
     return { deviceId: id, accessToken };
   }
 
@@ -69,24 +78,38 @@ export class SessionsService {
   }
 
   async endSession(requester: Requester): Promise<void> {
+    const revoked: string[] = [];
     await this.writer.transaction(async (manager) => {
       const key = { userId: requester.userId, deviceId: requester.deviceId };
       const device = await manager.findOneBy(DeviceEntity, key);
       if (!device) return;
-      this.forget(device.tokenHash);
+      revoked.push(device.tokenHash);
       await manager.delete(DeviceEntity, key);
     });
+    await this.revoke(revoked);
   }
 
   async endAllSessions(userId: string): Promise<void> {
+    const revoked: string[] = [];
     await this.writer.transaction(async (manager) => {
-      for (const device of await manager.findBy(DeviceEntity, { userId })) this.forget(device.tokenHash);
+      for (const device of await manager.findBy(DeviceEntity, { userId })) revoked.push(device.tokenHash);
       await manager.delete(DeviceEntity, { userId });
     });
+    await this.revoke(revoked);
   }
 
   async listDevices(userId: string): Promise<DeviceEntity[]> {
     return this.devices.findBy({ userId });
+  }
+
+  /**
+   * Tokens whose devices a commit deleted or re-keyed: dropped here and on every other process.
+   * After the commit, so a lookup racing it cannot cache the old row again.
+   */
+  private async revoke(tokenHashes: string[]): Promise<void> {
+    for (const tokenHash of tokenHashes) this.forget(tokenHash);
+    // The answer waits for the other processes to have been told: the token is refused everywhere once it comes.
+    await Promise.all(tokenHashes.map((tokenHash) => this.link.publish('token-revoked', tokenHash)));
   }
 
   private forget(tokenHash: string): void {

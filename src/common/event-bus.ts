@@ -7,8 +7,11 @@ import type { EventEntity } from '../events/event.entity.js';
  * committed; anything slow must schedule its own work.
  */
 export interface DomainEventMap {
-  /** Room events committed, with the users each one concerns (members and the member event's target). */
-  'room.events.persisted': { events: readonly EventEntity[]; audience: ReadonlySet<string> };
+  /**
+   * Room events committed, with the users each one concerns (members and the member event's
+   * target); `learned` when another process committed them (read back from the database).
+   */
+  'room.events.persisted': { events: readonly EventEntity[]; audience: ReadonlySet<string>; learned?: true };
   /** A user's account data changed. */
   'account-data.changed': { userId: string; streamId: number };
   /** Proactive activity from a device: sending an event, a receipt, typing. */

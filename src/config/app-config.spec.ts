@@ -89,6 +89,18 @@ describe(AppConfig.name, () => {
     expect(() => loadAppConfig({ DATABASE_SYNCHRONOUS_COMMIT: 'local' })).toThrow(ConfigError);
   });
 
+  it('takes REDIS_URL only with a PostgreSQL DATABASE_URL, and names what is missing', () => {
+    expect(loadAppConfig({}).REDIS_URL).toBeUndefined();
+    const config = loadAppConfig({ REDIS_URL: 'redis://cache.internal:6380/2', DATABASE_URL: 'postgres://app@db/rooms', REDIS_KEY_PREFIX: 'rooms-eu:' });
+    expect([config.REDIS_URL, config.REDIS_KEY_PREFIX]).toEqual(['redis://cache.internal:6380/2', 'rooms-eu:']);
+    expect(() => loadAppConfig({ REDIS_URL: 'redis://cache.internal' })).toThrow(/REDIS_URL="redis:\/\/cache.internal": needs DATABASE_URL/);
+    expect(() => loadAppConfig({ REDIS_URL: 'http://x:s3cret@cache', DATABASE_URL: 'postgres://app@db/rooms' })).toThrow(/REDIS_URL="http:\/\/x:\*\*\*@cache": must be a Redis URL/);
+    expect(() => loadAppConfig({ REDIS_URL: 'redis://c', DATABASE_URL: 'postgres://app@db/rooms', REDIS_KEY_PREFIX: 'a b' })).toThrow(/REDIS_KEY_PREFIX/);
+    expect(loadAppConfig({ WORKERS: '3', REDIS_URL: 'redis://c', DATABASE_URL: 'postgres://app@db/rooms' }).WORKERS).toBe(3);
+    expect(() => loadAppConfig({ WORKERS: '3' })).toThrow(/WORKERS="3": more than 1 needs REDIS_URL/);
+    expect(() => loadAppConfig({ WORKERS: '0' })).toThrow(/WORKERS/);
+  });
+
   it('redacts the password of a database URL, malformed or not', () => {
     expect(redactDatabaseUrl('postgres://app:s3cret@db:5432/rooms')).toBe('postgres://app:***@db:5432/rooms');
     expect(redactDatabaseUrl('postgres://app:s3cret@')).toBe('postgres://app:***@');

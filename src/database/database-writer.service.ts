@@ -22,6 +22,14 @@ export class DatabaseWriter {
   }
 
   /**
+   * Runs `work` in turn with the transactions, in none of its own: for reading what other
+   * processes committed into what mirrors committed rows, between two of this process's writes.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.lock.run(work);
+  }
+
+  /**
    * `settled` runs before the next transaction starts, with whether this one committed: what
    * mirrors committed rows in memory is then up to date before anyone can write again.
    */

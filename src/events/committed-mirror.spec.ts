@@ -25,6 +25,24 @@ function controlledLoad<T>(value: T) {
 }
 
 describe(CommittedMirror.name, () => {
+  it('learns what another process committed: the state it holds, newest positions, memberships and tails, and drops reads under way', async () => {
+    const mirror = new CommittedMirror(false);
+    await mirror.roomState('!a', async () => new RoomState([member('!a', '@x', 'join', 1)]));
+    await mirror.membershipsOf('@y', async () => []);
+    const stale = controlledLoad(1);
+    const reading = mirror.newestIn('!b', stale.load);
+    mirror.learn([member('!a', '@y', 'join', 2), message('!a', 3), message('!b', 4)]);
+    stale.calls[0]();
+    await reading;
+    const never = jest.fn(async () => {
+      throw new Error('read from the database');
+    });
+    expect((await mirror.roomState('!a', never)).members('join').sort()).toEqual(['@x', '@y']);
+    expect([await mirror.newestIn('!a', never), await mirror.newestIn('!b', never)]).toEqual([3, 4]);
+    expect([...(await mirror.membershipsOf('@y', never)).keys()]).toEqual(['!a']);
+    expect(mirror.recent('!a', 1, 3)?.map((event) => event.streamOrdering)).toEqual([2, 3]);
+  });
+
   it('keeps a read and answers from it after', async () => {
     const mirror = new CommittedMirror(false);
     const load = jest.fn(async () => 7);

@@ -71,6 +71,28 @@ export class CommittedMirror {
     if (membershipChanged) this.roomMates.clear();
   }
 
+  /**
+   * Learns events another process committed (read back from the database, in stream order, none
+   * missed): a room state held takes its state events, as a commit's would; memberships, room-mates
+   * and tails as in `settle`.
+   */
+  learn(events: readonly EventEntity[]): void {
+    this.generation += 1;
+    this.tails.add(events);
+    let membershipChanged = false;
+    for (const event of events) {
+      remember(this.newest, event.roomId, event.streamOrdering, this.limits.rooms * 10);
+      if (event.stateKey === null) continue;
+      const state = this.roomStates.get(event.roomId);
+      if (state) this.roomStates.set(event.roomId, state.with(event));
+      if (event.type === 'm.room.member') {
+        this.memberships.get(event.stateKey)?.set(event.roomId, membershipOf(event));
+        membershipChanged = true;
+      }
+    }
+    if (membershipChanged) this.roomMates.clear();
+  }
+
   roomState(roomId: string, load: () => Promise<RoomState>): Promise<RoomState> {
     return this.through(this.roomStates, roomId, this.limits.rooms, load);
   }

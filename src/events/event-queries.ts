@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SqlStatements } from '../database/sql-statements.js';
+import { SqlStatements, type SqlExecutor } from '../database/sql-statements.js';
 import { RoomAliasEntity } from '../rooms/room-alias.entity.js';
 import { RoomEntity } from '../rooms/room.entity.js';
 import { EVENT_COLUMNS, toEventEntity, toMembershipEntity, type EventRow, type MembershipRow } from './event-rows.js';
@@ -27,6 +27,16 @@ export class EventQueries {
     const rows = await this.sql.all<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events e INNER JOIN room_state s ON s.stream_ordering = e.stream_ordering WHERE s.room_id = ?`,
       roomId,
+    );
+    return rows.map(toEventEntity);
+  }
+
+  /** Every event with position in (after, upTo], in stream order, read with `sql` (a transaction's, say). */
+  async allBetween(sql: SqlExecutor, after: number, upTo: number): Promise<EventEntity[]> {
+    const rows = await sql.all<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.stream_ordering > ? AND e.stream_ordering <= ? ORDER BY e.stream_ordering ASC`,
+      after,
+      upTo,
     );
     return rows.map(toEventEntity);
   }

@@ -1,8 +1,9 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { CLUSTER_LINK, type ClusterLink } from '../cluster/cluster-link.js';
 import { Clock } from '../common/clock.js';
 import { DomainEventBus } from '../common/event-bus.js';
 import { DatabaseWriter } from '../database/database-writer.service.js';
-import { SqlStatements } from '../database/sql-statements.js';
+import { SqlStatements, type SqlExecutor } from '../database/sql-statements.js';
 import { StreamPositions } from '../database/stream-positions.js';
 import type { RoomEntity } from '../rooms/room.entity.js';
 import { CommittedMirror } from './committed-mirror.js';
@@ -19,9 +20,21 @@ import { RoomWriteTransaction, type CommittedWrite } from './room-write-transact
  * (StreamPositions), so positions commit in order; committed events are announced on the domain
  * event bus for /sync and live channels. Reads go through the mirror of committed state
  * (CommittedMirror) to the database (EventQueries).
+ *
+ * With other processes on the database (a cluster link), each commit's newest position is told
+ * to them, and this process learns theirs: it reads the events it has not seen from the database
+ * in stream order, brings its mirror up to date and announces them on its own bus as if written
+ * here. A write first takes the stream's lock and learns what others committed before it, so it
+ * never builds on a state this process has not seen.
  */
 @Injectable()
-export class EventStore implements OnModuleInit {
+export class EventStore implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(EventStore.name);
+  private stopListening?: () => void;
+  /** The catch-ups asked for so far, one after the other. */
+  private catchingUp: Promise<void> = Promise.resolve();
+  /** The newest position other processes said they committed. */
+  private heard = 0;
   /** The position of the newest event committed, by this process or before it started. */
   private committed = 0;
   private readonly positions = new StreamPositions(EVENT_STREAM);
@@ -33,12 +46,71 @@ export class EventStore implements OnModuleInit {
     private readonly sql: SqlStatements,
     private readonly bus: DomainEventBus,
     private readonly clock: Clock,
+    @Inject(CLUSTER_LINK) private readonly link: ClusterLink,
   ) {
     this.mirror = new CommittedMirror(sql.readsSeeOpenTransactions);
   }
 
   async onModuleInit(): Promise<void> {
     this.committed = await this.positions.highest(this.sql);
+    if (!this.link.clustered) return;
+    this.stopListening = this.link.on('events', (position) =>
+      this.catchUp(Number(position)).catch((error: unknown) =>
+        this.logger.error(`events up to ${position} not learned`, error instanceof Error ? error.stack : String(error)),
+      ),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.stopListening?.();
+  }
+
+  /**
+   * Learns the events other processes committed up to `upTo`, in turn with this process's writes;
+   * resolves once they (and those of every catch-up asked for before) have been announced here.
+   */
+  catchUp(upTo: number): Promise<void> {
+    this.heard = Math.max(this.heard, upTo);
+    const caughtUp = this.catchingUp.then(async () => {
+      if (upTo <= this.committed) return;
+      // Up to the newest position heard of by now: a burst of commits is read in one query.
+      const learned = await this.writer.exclusive(() => this.learnUpTo(this.sql, this.heard));
+      await this.announceLearned(learned);
+    });
+    this.catchingUp = caughtUp.catch(() => undefined);
+    return caughtUp;
+  }
+
+  /** Reads (committed, upTo] from the database into the mirror; `upTo` must have committed. */
+  private async learnUpTo(sql: SqlExecutor, upTo: number): Promise<EventEntity[]> {
+    if (upTo <= this.committed) return [];
+    const events = await this.queries.allBetween(sql, this.committed, upTo);
+    this.mirror.learn(events);
+    this.committed = upTo;
+    return events;
+  }
+
+  /**
+   * Announces learned events with their audience: their rooms' joined and invited members, and
+   * each membership's subject. Never rejects: the events stand, whatever fails in telling of them.
+   */
+  private async announceLearned(events: readonly EventEntity[]): Promise<void> {
+    if (events.length === 0) return;
+    try {
+      this.bus.emit('room.events.persisted', { events, audience: await this.audienceOf(events), learned: true });
+    } catch (error) {
+      this.logger.error(`${events.length} events learned but not announced`, error instanceof Error ? error.stack : String(error));
+    }
+  }
+
+  private async audienceOf(events: readonly EventEntity[]): Promise<Set<string>> {
+    const audience = new Set<string>();
+    for (const roomId of new Set(events.map((event) => event.roomId))) {
+      const state = await this.currentState(roomId);
+      for (const member of [...state.members('join'), ...state.members('invite')]) audience.add(member);
+    }
+    for (const event of events) if (event.type === 'm.room.member' && event.stateKey !== null) audience.add(event.stateKey);
+    return audience;
   }
 
   /**
@@ -58,22 +130,34 @@ export class EventStore implements OnModuleInit {
   async write<T>(work: (tx: RoomWriteTransaction) => Promise<T>): Promise<T> {
     let tx: RoomWriteTransaction | undefined;
     let written: CommittedWrite | undefined;
-    const result = await this.writer.transaction(
-      (manager) => {
-        const sql = this.sql.within(manager);
-        this.mirror.beginWrite();
-        tx = new RoomWriteTransaction(manager, sql, this.positions.in(sql), this, this.clock.now());
-        return work(tx);
-      },
-      (committed) => {
-        if (!tx) return;
-        written = committed ? tx.written : undefined;
-        const newest = written?.events.at(-1)?.streamOrdering;
-        if (newest !== undefined) this.committed = Math.max(this.committed, newest);
-        this.mirror.settle(written ?? null);
-      },
-    );
-    if (written && written.events.length > 0) this.bus.emit('room.events.persisted', { events: written.events, audience: written.audience });
+    let learned: EventEntity[] = [];
+    const result = await this.writer
+      .transaction(
+        async (manager) => {
+          const sql = this.sql.within(manager);
+          this.mirror.beginWrite();
+          tx = new RoomWriteTransaction(manager, sql, this.positions.in(sql), this, this.clock.now());
+          if (this.link.clustered) {
+            // The lock first: nothing commits on the stream meanwhile, so what is learned is all there is.
+            await sql.lock(EVENT_STREAM.lockKey);
+            learned = await this.learnUpTo(sql, await this.positions.highest(sql));
+          }
+          return work(tx);
+        },
+        (committed) => {
+          if (!tx) return;
+          written = committed ? tx.written : undefined;
+          const newest = written?.events.at(-1)?.streamOrdering;
+          if (newest !== undefined) this.committed = Math.max(this.committed, newest);
+          this.mirror.settle(written ?? null);
+        },
+      )
+      // What others committed stands even when this transaction rolled back.
+      .finally(() => this.announceLearned(learned));
+    if (written && written.events.length > 0) {
+      void this.link.publish('events', String(written.events.at(-1)!.streamOrdering));
+      this.bus.emit('room.events.persisted', { events: written.events, audience: written.audience });
+    }
     return result;
   }
 

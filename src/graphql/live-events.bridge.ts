@@ -3,6 +3,7 @@ import { DomainEventBus } from '../common/event-bus.js';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
 import type { EventEntity } from '../events/event.entity.js';
 import { PresenceReader } from '../presence/presence-reader.service.js';
+import { PresenceService } from '../presence/presence.service.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import { PUB_SUB, TRIGGERS, type LivePubSub, type PresenceChangedPayload, type RoomStatePayload } from './pubsub.js';
 
@@ -23,6 +24,7 @@ export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
     private readonly bus: DomainEventBus,
     private readonly profileRooms: ProfileRoomService,
     private readonly reader: PresenceReader,
+    private readonly presence: PresenceService,
     ids: MscIdentifiers,
   ) {
     this.presenceTypes = (['presence', 'status', 'profileField', 'profilePrivacy'] as const).flatMap((name) => ids.both(name));
@@ -57,6 +59,8 @@ export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
       await this.pubsub.publish(TRIGGERS.roomState(roomId), { roomId, streamOrdering } satisfies RoomStatePayload);
     }
     for (const userId of owners) {
+      // What another process published is delivered once this one has read it.
+      await this.presence.current(userId);
       await this.pubsub.publish(TRIGGERS.presenceChanged(userId), { userId } satisfies PresenceChangedPayload);
     }
   }

@@ -103,11 +103,16 @@ export class LegacyFlagsService implements OnModuleInit, OnModuleDestroy {
 
   private async firstStart(): Promise<number> {
     return this.writer.transaction(async (manager) => {
-      const row = await manager.findOneBy(ServerMetaEntity, { key: FIRST_START_KEY });
-      if (row) return Number(row.value);
-      const now = this.clock.now();
-      await manager.insert(ServerMetaEntity, { key: FIRST_START_KEY, value: String(now) });
-      return now;
+      // Processes starting together on a new database race to be first: the first insert stands.
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(ServerMetaEntity)
+        .values({ key: FIRST_START_KEY, value: String(this.clock.now()) })
+        .orIgnore()
+        .execute();
+      const row = await manager.findOneByOrFail(ServerMetaEntity, { key: FIRST_START_KEY });
+      return Number(row.value);
     });
   }
 

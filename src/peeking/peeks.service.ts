@@ -1,11 +1,12 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, MoreThan, Repository } from 'typeorm';
 import { RoomAccessService } from '../access/room-access.service.js';
 import type { Requester } from '../auth/requester.js';
+import { CLUSTER_LINK, splitPositionMessage, type ClusterLink } from '../cluster/cluster-link.js';
+import { RateLimits, type RateLimit } from '../cluster/rate-limits.js';
 import { Clock } from '../common/clock.js';
 import { MatrixError } from '../common/matrix-error.js';
-import { RateLimiter } from '../common/rate-limiter.js';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseWriter } from '../database/database-writer.service.js';
 import { SqlStatements } from '../database/sql-statements.js';
@@ -27,7 +28,7 @@ export class PeeksService implements OnModuleInit {
   /** The newest position committed, by this process or before it started. */
   private position = 0;
   private readonly positions = new StreamPositions(PEEK_STREAM);
-  private readonly limiter: RateLimiter;
+  private readonly limiter: RateLimit;
   /** Users with live peeks, and each user's newest peek-stream position: most syncs then skip the queries. */
   private readonly peekers = new Set<string>();
   private readonly newest = new Map<string, number>();
@@ -41,8 +42,10 @@ export class PeeksService implements OnModuleInit {
     private readonly notifier: StreamNotifier,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    @Inject(CLUSTER_LINK) private readonly link: ClusterLink,
+    limits: RateLimits,
   ) {
-    this.limiter = new RateLimiter(config.RATE_LIMIT_PEEK_PER_SECOND, config.RATE_LIMIT_PEEK_BURST);
+    this.limiter = limits.create('peek', config.RATE_LIMIT_PEEK_PER_SECOND, config.RATE_LIMIT_PEEK_BURST);
   }
 
   async onModuleInit(): Promise<void> {
@@ -51,6 +54,13 @@ export class PeeksService implements OnModuleInit {
       if (peek.endedId === null) this.peekers.add(peek.userId);
       this.newest.set(peek.userId, Math.max(this.newest.get(peek.userId) ?? 0, peek.startedId, peek.endedId ?? 0));
     }
+    // Another process started or ended a peek of the user: their syncs here read it from the database.
+    this.link.on('peeks', (message) => {
+      const [position, userId] = splitPositionMessage(message);
+      this.committed(userId, position, false);
+      this.peekers.add(userId);
+      this.notifier.wake([userId]);
+    });
   }
 
   currentPosition(): number {
@@ -58,7 +68,7 @@ export class PeeksService implements OnModuleInit {
   }
 
   async peek(requester: Requester, roomId: string): Promise<{ room_id: string; peek_expiry_ts: number }> {
-    const retryAfterMs = this.limiter.take(requester.userId, this.clock.now());
+    const retryAfterMs = await this.limiter.take(requester.userId, this.clock.now());
     if (retryAfterMs !== null) throw MatrixError.limitExceeded(retryAfterMs);
     if ((await this.store.membership(roomId, requester.userId)) === 'join') {
       throw new MatrixError(400, 'M_BAD_STATE', 'You are already in this room; there is nothing to peek');
@@ -137,8 +147,9 @@ export class PeeksService implements OnModuleInit {
   }
 
   /** A position of the user's committed: the stream and the user's newest reach it. */
-  private committed(userId: string, position: number): void {
+  private committed(userId: string, position: number, here = true): void {
     this.position = Math.max(this.position, position);
     this.newest.set(userId, Math.max(this.newest.get(userId) ?? 0, position));
+    if (here) void this.link.publish('peeks', `${position} ${userId}`);
   }
 }

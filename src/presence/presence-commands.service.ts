@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Requester } from '../auth/requester.js';
 import { SessionsService } from '../auth/sessions.service.js';
+import { RateLimits, type RateLimit } from '../cluster/rate-limits.js';
 import { Clock } from '../common/clock.js';
 import { MatrixError } from '../common/matrix-error.js';
-import { RateLimiter } from '../common/rate-limiter.js';
 import { AppConfig } from '../config/app-config.js';
 import { PRESENCE_POLICIES } from './core/policies.js';
 import { MAX_STATUS_MSG_BYTES, type PresenceInput, type PresencePolicy, type PresenceState } from './core/presence-model.js';
@@ -18,7 +18,7 @@ import { PresenceService } from './presence.service.js';
  */
 @Injectable()
 export class PresenceCommands {
-  private readonly limiter: RateLimiter;
+  private readonly limiter: RateLimit;
   /** The policy the engine applies inputs with, to tell which inputs change anything. */
   private readonly policy: PresencePolicy;
 
@@ -27,8 +27,9 @@ export class PresenceCommands {
     private readonly sessions: SessionsService,
     private readonly clock: Clock,
     config: AppConfig,
+    limits: RateLimits,
   ) {
-    this.limiter = new RateLimiter(config.RATE_LIMIT_PRESENCE_PER_SECOND, config.RATE_LIMIT_PRESENCE_BURST);
+    this.limiter = limits.create('presence', config.RATE_LIMIT_PRESENCE_PER_SECOND, config.RATE_LIMIT_PRESENCE_BURST);
     this.policy = PRESENCE_POLICIES[config.PRESENCE_POLICY];
   }
 
@@ -76,7 +77,8 @@ export class PresenceCommands {
   async syncStarted(requester: Requester, state: 'online' | 'unavailable', mayWait: boolean): Promise<boolean> {
     if (!this.presence.tracking) return false;
     const inputs: PresenceInput[] = [{ kind: 'sync', deviceId: requester.deviceId, state }];
-    if (this.retryAfter(requester, inputs) !== null) return false;
+    const retryAfter = this.retryAfter(requester, inputs);
+    if ((retryAfter instanceof Promise ? await retryAfter : retryAfter) !== null) return false;
     if (!mayWait) inputs.push({ kind: 'sync-end', deviceId: requester.deviceId });
     await this.presence.apply(requester.userId, inputs);
     return mayWait;
@@ -89,7 +91,8 @@ export class PresenceCommands {
 
   private async run(requester: Requester, inputs: PresenceInput[]): Promise<void> {
     for (const input of inputs) if (input.kind === 'status') PresenceCommands.checkStatusMsg(input.statusMsg);
-    const retryAfterMs = this.retryAfter(requester, inputs);
+    const retryAfter = this.retryAfter(requester, inputs);
+    const retryAfterMs = retryAfter instanceof Promise ? await retryAfter : retryAfter;
     if (retryAfterMs !== null) throw MatrixError.limitExceeded(retryAfterMs);
     await this.presence.apply(requester.userId, inputs);
   }
@@ -97,9 +100,10 @@ export class PresenceCommands {
   /**
    * Takes a token when the inputs are a presence update (core/rate-limit-rule.ts): null when
    * allowed, else the milliseconds until one is free. The check and the apply that follows run
-   * in one turn of the event loop, so no other input slips in between.
+   * in one turn of the event loop, so no other input slips in between (in a cluster the shared
+   * bucket is asked through Redis, and a token may be spent on an input that turns out to repeat).
    */
-  private retryAfter(requester: Requester, inputs: PresenceInput[]): number | null {
+  private retryAfter(requester: Requester, inputs: PresenceInput[]): number | null | Promise<number | null> {
     const now = this.clock.now();
     const current = this.presence.inputsOf(requester.userId);
     const settings = this.presence.settingsSnapshot;

@@ -91,6 +91,8 @@ export class PresenceEngine {
    */
   restore(tracked: TrackedPresence): void {
     const now = this.clock.now();
+    const replaced = this.users.get(tracked.userId);
+    if (replaced && replaced !== tracked) this.wheel.cancel(replaced);
     this.users.set(tracked.userId, tracked);
     const evaluation = this.evaluate(tracked, now);
     const stale = !tracked.published || !sameView(seenView(tracked.published, now, this.pacing), evaluation.forOthers);

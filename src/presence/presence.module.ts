@@ -7,6 +7,8 @@ import { DeviceActivityController, LegacyPresenceController } from './legacy/leg
 import { LegacyPresenceService } from './legacy/legacy-presence.service.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
 import { PresenceCommands } from './presence-commands.service.js';
+import { PresenceOwnerController } from './presence-owner.controller.js';
+import { PresenceOwnership } from './presence-ownership.js';
 import { PresenceReader } from './presence-reader.service.js';
 import { PresenceService } from './presence.service.js';
 import { PresenceWriter } from './presence-writer.js';
@@ -14,8 +16,8 @@ import { ProfileChangeReader } from './profile-change-reader.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PresenceStateEntity, UserEntity]), ProfilesModule, AccessModule],
-  controllers: [LegacyPresenceController, DeviceActivityController],
-  providers: [PresenceService, PresenceWriter, PresenceCommands, PresenceReader, LegacyPresenceService, ProfileChangeReader],
+  controllers: [LegacyPresenceController, DeviceActivityController, PresenceOwnerController],
+  providers: [PresenceService, PresenceOwnership, PresenceWriter, PresenceCommands, PresenceReader, LegacyPresenceService, ProfileChangeReader],
   exports: [PresenceService, PresenceCommands, PresenceReader, LegacyPresenceService],
 })
 export class PresenceModule {}

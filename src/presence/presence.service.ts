@@ -15,6 +15,7 @@ import { publishedViewOf } from './presence-events.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
 import { fromRow } from './presence-state.mapper.js';
 import { PresenceWriter } from './presence-writer.js';
+import { TrackedPresence } from './tracked-presence.js';
 import { pacingSettingsOf, presenceSettingsOf } from './presence-settings.js';
 
 /** Users whose published presence is read at boot per query. */
@@ -38,8 +39,8 @@ const ACKNOWLEDGED_INPUTS: ReadonlySet<string> = new Set([...BY_HAND_INPUTS, 'de
  * carries its user's row, so the stored inputs are never older than the profile room and a
  * restart re-evaluating them publishes nothing older. Device liveness alone (syncs, activity,
  * which the client repeats anyway) is written once per tick, and at each request once shutdown
- * has begun. This process owns the presence timers; in a multi-process deployment exactly one
- * process would.
+ * has begun. One process owns the presence timers: this one, or in a cluster the one holding the
+ * lease (PresenceOwnership), which the others forward their inputs to.
  */
 @Injectable()
 export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
@@ -49,6 +50,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   private ticker?: NodeJS.Timeout;
   private ticking: Promise<void> | null = null;
   private stopOnActivity?: () => void;
+  private stopLearning?: () => void;
+  private route?: (userId: string, inputs: PresenceInput[]) => Promise<void>;
+  /** Users being read again after another process published their presence. */
+  private readonly reloading = new Map<string, Promise<void>>();
   /** Set at shutdown: requests still being served write their inputs at once, as no tick follows. */
   private closing = false;
   /** Set once the HTTP server has closed: no one is left to acknowledge an input to. */
@@ -95,7 +100,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
 
   /** Loads stored inputs and re-arms every user, so a user online at shutdown still times out. */
   async onModuleInit(): Promise<void> {
-    const now = this.clock.now();
     this.engine = new PresenceEngine(
       PRESENCE_POLICIES[this.config.PRESENCE_POLICY],
       this.settings,
@@ -103,14 +107,43 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       this.clock,
       this.config.PRESENCE_TIMER_TICK_MS,
     );
-    this.position = now;
+    this.position = this.clock.now();
     if (!this.enabled) return;
+    this.stopOnActivity = this.listenForActivity();
+    this.stopLearning = this.listenForOtherProcesses();
+    // In a cluster the users are loaded to be read, and timers run once this process owns presence (takeOver).
+    if (this.config.REDIS_URL) return this.loadAll(false);
+    await this.loadAll(true);
+    this.startTimers();
+  }
+
+  /**
+   * This process now owns presence (in a cluster): every user's stored inputs are loaded again,
+   * the timers re-armed (what changed meanwhile is published at the first sweep), and syncs that
+   * were in flight stop counting as live.
+   */
+  async takeOver(): Promise<void> {
+    await this.loadAll(true);
+    this.startTimers();
+  }
+
+  /** Another process owns presence now (or may): this one stops its timers. */
+  standDown(): void {
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+
+  /**
+   * Loads every stored user into the engine. As owner, syncs in flight then were cut off (a
+   * shutdown, or the owner that died): those devices get a full sync timeout to come back.
+   */
+  private async loadAll(owning: boolean): Promise<void> {
+    const now = this.clock.now();
     const rows = await this.rows.find();
     const published = await this.publishedViews(rows.map((row) => row.userId));
     for (const row of rows) {
       const tracked = fromRow(row, published.get(row.userId) ?? null);
-      // Syncs in flight at shutdown were cut off; those devices get a full sync timeout to come back.
-      if (tracked.inputs.devices.some((device) => (device.syncing ?? 0) > 0)) {
+      if (owning && tracked.inputs.devices.some((device) => (device.syncing ?? 0) > 0)) {
         tracked.inputs = {
           ...tracked.inputs,
           devices: tracked.inputs.devices.map((device) => ((device.syncing ?? 0) > 0 ? { ...device, syncing: 0, lastSeenTs: now } : device)),
@@ -120,13 +153,17 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       this.engine.restore(tracked);
     }
     this.noteDerivedChanges();
-    this.stopOnActivity = this.listenForActivity();
+  }
+
+  private startTimers(): void {
+    clearInterval(this.ticker);
     this.ticker = setInterval(() => void this.tick(), this.config.PRESENCE_TIMER_TICK_MS);
     this.ticker.unref();
   }
 
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
+    this.stopLearning?.();
     clearInterval(this.ticker);
     await this.ticking;
     await this.writer.write([], this.writer.pending);
@@ -160,8 +197,65 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     return () => stops.forEach((stop) => stop());
   }
 
+  /**
+   * Presence another process published (its m.presence / m.status in a profile room): the user's
+   * stored inputs (their own view) and published view (everyone else's) are read again, so what
+   * this process serves is the store's.
+   */
+  private listenForOtherProcesses(): () => void {
+    return this.bus.on('room.events.persisted', ({ events, learned }) => {
+      // The owner's engine is the truth; only the others read what it published.
+      if (!learned || this.ticker) return;
+      const types = [...this.ids.both('presence'), ...this.ids.both('status')];
+      const owners = new Set(events.filter((event) => types.includes(event.type) && event.stateKey !== null).map((event) => event.sender));
+      for (const userId of owners) void this.refresh(userId);
+    });
+  }
+
+  /** Reads the user's stored inputs and published view again (after any reading under way); never rejects. */
+  refresh(userId: string): Promise<void> {
+    const reload: Promise<void> = (this.reloading.get(userId) ?? Promise.resolve())
+      .then(() => this.reload(userId))
+      .catch((error: unknown) => this.logger.error(`presence of ${userId} not read again`, error instanceof Error ? error.stack : String(error)))
+      .finally(() => {
+        if (this.reloading.get(userId) === reload) this.reloading.delete(userId);
+      });
+    this.reloading.set(userId, reload);
+    return reload;
+  }
+
+  /** Resolves once what another process published of the user has been read here. */
+  async current(userId: string): Promise<void> {
+    await this.reloading.get(userId);
+  }
+
+  private async reload(userId: string): Promise<void> {
+    const row = await this.rows.findOneBy({ userId });
+    const published = await this.publishedOf(userId);
+    this.engine.restore(row ? fromRow(row, published) : new TrackedPresence(userId, EMPTY_INPUTS, published));
+  }
+
+  /** The published view from the profile room's state, as the mirror holds it (it learned the events). */
+  private async publishedOf(userId: string): Promise<PresenceView | null> {
+    const roomId = (await this.profileRooms.profileRoomIds([userId])).get(userId);
+    return roomId ? publishedViewOf(await this.store.currentState(roomId), this.ids) : null;
+  }
+
+  /**
+   * Where inputs go: applied here, or (set by PresenceOwnership in a cluster) forwarded to the
+   * process that owns presence.
+   */
+  routeThrough(route: (userId: string, inputs: PresenceInput[]) => Promise<void>): void {
+    this.route = route;
+  }
+
+  /** Takes client inputs: applied here, or forwarded to the owner of presence in a cluster. */
+  apply(userId: string, inputs: PresenceInput[]): Promise<void> {
+    return this.route ? this.route(userId, inputs) : this.applyHere(userId, inputs);
+  }
+
   /** Applies client inputs through the engine, publishing at once what it says is due. */
-  async apply(userId: string, inputs: PresenceInput[]): Promise<void> {
+  async applyHere(userId: string, inputs: PresenceInput[]): Promise<void> {
     if (!this.tracking || this.stopped) return;
     const { tracked, changed, publication } = this.engine.apply(userId, inputs);
     this.bus.emit('presence.applied', { kinds: inputs.map((input) => input.kind) });

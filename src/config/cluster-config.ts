@@ -1,0 +1,71 @@
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, Min, Validate, ValidateIf, type ValidationArguments, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import { toInt } from './config-transforms.js';
+import { OperationsConfig } from './operations-config.js';
+
+@ValidatorConstraint({ name: 'isRedisUrl' })
+class IsRedisUrl implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value !== 'string' || !URL.canParse(value)) return false;
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  }
+
+  defaultMessage(): string {
+    return 'must be a Redis URL, redis://[user:password@]host[:port][/db]';
+  }
+}
+
+@ValidatorConstraint({ name: 'needsPostgres' })
+class NeedsPostgres implements ValidatorConstraintInterface {
+  validate(_value: unknown, args: ValidationArguments): boolean {
+    return typeof (args.object as Record<string, unknown>).DATABASE_URL === 'string';
+  }
+
+  defaultMessage(): string {
+    return 'needs DATABASE_URL (a PostgreSQL database the processes share): SQLite serves one process only';
+  }
+}
+
+@ValidatorConstraint({ name: 'needsRedis' })
+class NeedsRedis implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
+    return value === 1 || typeof (args.object as Record<string, unknown>).REDIS_URL === 'string';
+  }
+
+  defaultMessage(): string {
+    return 'more than 1 needs REDIS_URL (and DATABASE_URL): processes tell each other what they committed';
+  }
+}
+
+/** Several processes on one PostgreSQL database: what crosses them goes through Redis. */
+export class ClusterConfig extends OperationsConfig {
+  /** `redis://host[:port][/db]`; turns on the cluster mode (with DATABASE_URL). Unset: one process. */
+  @IsOptional()
+  @Validate(IsRedisUrl)
+  @Validate(NeedsPostgres)
+  REDIS_URL?: string;
+
+  /** Prefix of every Redis key and channel, so that deployments can share one Redis. */
+  @ValidateIf((config: ClusterConfig) => config.REDIS_URL !== undefined)
+  @Matches(/^[A-Za-z0-9:_.-]{1,64}$/, { message: 'must be 1-64 letters, digits or : _ . -' })
+  REDIS_KEY_PREFIX = 'presence-rooms:';
+
+  /**
+   * In a cluster, how long the presence owner's lease outlives it: a process that stops answering
+   * loses presence ownership (and its syncs stop counting as live) within this time.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(10_000)
+  PRESENCE_OWNER_LEASE_MS = 5_000;
+
+  /** Processes `npm start` runs on the one port (node:cluster); 1 runs the server in the main process. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  @Validate(NeedsRedis)
+  WORKERS = 1;
+}

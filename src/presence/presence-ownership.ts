@@ -1,0 +1,157 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { CLUSTER_LINK, NoServerError, type ClusterLink } from '../cluster/cluster-link.js';
+import { OwnerLease, PRESENCE_OWNER_LOCK_KEY } from '../cluster/owner-lease.js';
+import { MatrixError } from '../common/matrix-error.js';
+import { AppConfig } from '../config/app-config.js';
+import { EventStore } from '../events/event-store.service.js';
+import { ReadinessChecks } from '../operations/readiness-checks.js';
+import { BY_HAND_INPUTS } from './core/presence-rules.js';
+import type { PresenceInput } from './core/presence-model.js';
+import { PresenceService } from './presence.service.js';
+
+const SERVICE = 'presence-inputs';
+
+/** One forwarded request: whose inputs, and which process's client sent them. */
+interface Forwarded {
+  from: string;
+  userId: string;
+  inputs: PresenceInput[];
+}
+
+/** Inputs a client waits to be told were taken; the others (liveness) are dropped after a handover that failed. */
+const ACKNOWLEDGED: ReadonlySet<string> = new Set([...BY_HAND_INPUTS, 'device-report']);
+
+/**
+ * Exactly one process of a cluster owns presence (Synapse's presence writer): it holds the lease
+ * (OwnerLease), runs the timers and publishes; the others forward every input to it through the
+ * cluster link and read presence from the store. When the owner dies, another takes the lease
+ * within PRESENCE_OWNER_LEASE_MS and loads every user again (PresenceService.takeOver).
+ *
+ * The owner counts each process's syncs in flight; a process that stops renewing its heartbeat
+ * has its syncs ended (Synapse's ClearUserSyncs), so none of its users stays online for ever. A
+ * forwarded input is retried until an owner answers, for twice the lease; then an acknowledged
+ * input is refused with 503 (never a 200 for an input that was not taken), and liveness is dropped.
+ */
+@Injectable()
+export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('PresenceOwner');
+  private lease?: OwnerLease;
+  private stopServing?: () => Promise<void>;
+  private reaper?: NodeJS.Timeout;
+  /** Syncs in flight per process, then per `user\0device`: their count. */
+  private readonly syncs = new Map<string, Map<string, number>>();
+  /** The owner as last seen: this process's ID, or null while unknown (see `owner`). */
+  private owning = false;
+  private since: number | null = null;
+
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly store: EventStore,
+    private readonly config: AppConfig,
+    private readonly readiness: ReadinessChecks,
+    @Inject(CLUSTER_LINK) private readonly link: ClusterLink,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (!this.link.clustered || !this.presence.enabled || !this.config.DATABASE_URL) return;
+    this.presence.routeThrough((userId, inputs) => (this.owning ? this.presence.applyHere(userId, inputs) : this.forward(userId, inputs)));
+    this.lease = new OwnerLease(this.config.DATABASE_URL, PRESENCE_OWNER_LOCK_KEY, this.config.PRESENCE_OWNER_LEASE_MS, {
+      acquired: () => void this.takeOver(),
+      lost: () => void this.standDown('its database connection failed'),
+    });
+    await this.lease.start();
+    // Ready means presence inputs have somewhere to go: this process owns, or another does.
+    this.readiness.register('presence-owner', async () => ({ 'presence-owner': { status: 'up', owner: this.owning ? 'this process' : 'another process' } }));
+  }
+
+  /** Who owns presence, for the admin API. */
+  status(): { clustered: boolean; processId: string; owner: boolean; ownerSince: number | null } {
+    return { clustered: this.link.clustered, processId: this.link.processId, owner: !this.link.clustered || this.owning, ownerSince: this.since };
+  }
+
+  private async takeOver(): Promise<void> {
+    const started = Date.now();
+    await this.presence.takeOver();
+    this.syncs.clear();
+    this.stopServing = await this.link.serve(SERVICE, (body) => this.serve(JSON.parse(body) as Forwarded));
+    this.owning = true;
+    this.since = Date.now();
+    this.reaper = setInterval(() => void this.reapDeadProcesses(), Math.max(100, Math.floor(this.config.PRESENCE_OWNER_LEASE_MS / 2)));
+    this.reaper.unref();
+    this.logger.log(`This process (${this.link.processId}, pid ${process.pid}) owns presence now; users loaded in ${Date.now() - started} ms`);
+  }
+
+  private async standDown(reason: string): Promise<void> {
+    if (!this.owning) return;
+    this.owning = false;
+    this.since = null;
+    clearInterval(this.reaper);
+    this.presence.standDown();
+    await this.stopServing?.();
+    this.logger.warn(`This process no longer owns presence: ${reason}`);
+  }
+
+  /** The owner's side: apply, counting the sender's syncs; answers the event position that holds what it published. */
+  private async serve({ from, userId, inputs }: Forwarded): Promise<string> {
+    await this.presence.applyHere(userId, inputs);
+    for (const input of inputs) {
+      if (input.kind !== 'sync' && input.kind !== 'sync-end') continue;
+      const key = `${userId}\u0000${input.deviceId}`;
+      let open = this.syncs.get(from);
+      if (!open) this.syncs.set(from, (open = new Map()));
+      const count = (open.get(key) ?? 0) + (input.kind === 'sync' ? 1 : -1);
+      if (count > 0) open.set(key, count);
+      else open.delete(key);
+    }
+    return String(this.store.currentPosition());
+  }
+
+  /** Ends the syncs of processes that stopped renewing their heartbeat. */
+  private async reapDeadProcesses(): Promise<void> {
+    for (const [processId, open] of this.syncs) {
+      if (processId === this.link.processId || open.size === 0 || (await this.link.isAlive(processId))) continue;
+      this.syncs.delete(processId);
+      this.logger.warn(`Process ${processId} stopped: ending its ${open.size} syncs in flight`);
+      for (const [key, count] of open) {
+        const [userId, deviceId] = key.split('\u0000');
+        const ends = Array.from({ length: count }, () => ({ kind: 'sync-end', deviceId }) as const);
+        await this.presence.applyHere(userId, ends).catch((error: unknown) => this.logger.error(`sync end of ${userId} not applied: ${String(error)}`));
+      }
+    }
+  }
+
+  /** A non-owner's side: to the owner, retried through a handover. */
+  private async forward(userId: string, inputs: PresenceInput[]): Promise<void> {
+    const body = JSON.stringify({ from: this.link.processId, userId, inputs } satisfies Forwarded);
+    const deadline = Date.now() + 2 * this.config.PRESENCE_OWNER_LEASE_MS;
+    for (;;) {
+      if (this.owning) return this.presence.applyHere(userId, inputs);
+      try {
+        const position = await this.link.request(SERVICE, body, Math.min(2_000, this.config.PRESENCE_OWNER_LEASE_MS));
+        // What the owner published and stored is read here before the answer: the client reads its own write from this process.
+        await this.store.catchUp(Number(position));
+        if (inputs.some((input) => ACKNOWLEDGED.has(input.kind))) await this.presence.refresh(userId);
+        else await this.presence.current(userId);
+        return;
+      } catch (error) {
+        if (!(error instanceof NoServerError)) throw error;
+        if (Date.now() >= deadline) {
+          if (inputs.some((input) => ACKNOWLEDGED.has(input.kind))) {
+            throw new MatrixError(503, 'M_UNKNOWN', 'Presence is changing owner and could not take this change; try again');
+          }
+          this.logger.warn(`${inputs.map((input) => input.kind).join(', ')} of ${userId} dropped: no presence owner answered`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.reaper);
+    await this.stopServing?.();
+    // What the owner holds is written before the lease goes, so the next owner loads it.
+    if (this.owning) await this.presence.onApplicationShutdown();
+    await this.lease?.stop();
+  }
+}

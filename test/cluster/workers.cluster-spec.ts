@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process';
+import { TestClient } from '../support/client.js';
+import { TestCluster } from '../support/cluster.js';
+
+const enc = encodeURIComponent;
+
+/** The worker processes the primary has forked, by process ID. */
+function workersOf(primaryPid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(primaryPid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+/** `WORKERS=N npm start`: N processes on one port (node:cluster), as one server. */
+describe('WORKERS=3 on one port', () => {
+  let cluster: TestCluster;
+
+  beforeAll(async () => {
+    cluster = await TestCluster.start(0);
+  });
+
+  afterAll(async () => {
+    const primary = cluster?.processes[0]?.child.pid;
+    const workers = primary ? workersOf(primary) : [];
+    await cluster?.stop();
+    for (const pid of workers) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone with the primary.
+      }
+    }
+  });
+
+  it('forks three workers that serve as one server, replaces one killed with -9, and stops all on SIGTERM with exit 0', async () => {
+    const server = await cluster.spawn({ WORKERS: '3' });
+    await until(() => workersOf(server.child.pid!).length === 3);
+    const alice = await TestClient.register(server.baseUrl);
+    const roomId = await alice.createRoom({ preset: 'public_chat' });
+    for (let index = 0; index < 12; index += 1) await alice.send(roomId, { msgtype: 'm.text', body: `message ${index}` });
+    const messages = await alice.ok('GET', `/rooms/${enc(roomId)}/messages`, undefined, { query: { dir: 'b', limit: 20 } });
+    expect(messages.chunk.filter((event: { type: string }) => event.type === 'm.room.message')).toHaveLength(12);
+
+    const [victim] = workersOf(server.child.pid!);
+    process.kill(victim, 'SIGKILL');
+    await until(() => {
+      const workers = workersOf(server.child.pid!);
+      return workers.length === 3 && !workers.includes(victim);
+    });
+    await until(async () => (await fetch(`${server.baseUrl}/health/ready`)).status === 200);
+    expect((await alice.sync()).rooms.join[roomId]).toBeDefined();
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+  });
+});
