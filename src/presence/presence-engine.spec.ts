@@ -152,6 +152,39 @@ describe('PresenceEngine publication lag', () => {
       { seed: 17, numRuns: 30 },
     );
   });
+
+  it('writes a folded burst before the bound when a device times out just as the burst lapses', () => {
+    // Activity at 230.3 s lapses at 290.3 s, the bound. The phone's last sync ends at 260.3 s, so it
+    // times out at 290.3 s too: the burst is not undone but turns into offline, which the wheel
+    // notices only at 291 s.
+    const phone = { kind: 'sync' as const, deviceId: 'PHONE', state: 'online' as const };
+    const drive = new Drive().apply(phone).advance(230_300).apply({ kind: 'activity', deviceId: 'PHONE' });
+    longestDifference(drive, [[30_000, { kind: 'sync-end', deviceId: 'PHONE' }]], 60_000);
+    expect(drive.seen.presence).toBe('offline');
+    for (const publication of drive.published) expect(publication.at - publication.changedAt).toBeLessThanOrEqual(60_000);
+  });
+
+  it('keeps to the bound for several users in one engine whose timeouts line up with their lapses', () => {
+    // Off the tick, with pauses that make a sync timeout fall on a lapse (a sync ending 30 s after activity).
+    const deviceInput: fc.Arbitrary<PresenceInput> = fc.oneof(
+      fc.record({ kind: fc.constantFrom('sync-end' as const, 'activity' as const), deviceId: fc.constantFrom(...DEVICES) }),
+      fc.record({ kind: fc.constant('sync' as const), deviceId: fc.constantFrom(...DEVICES), state: fc.constant('online' as const) }),
+    );
+    const step = fc.tuple(fc.constantFrom(0, 300, 30_000, 60_000, 90_000, 200_000), fc.constantFrom(USER, OTHER), deviceInput);
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 5, maxLength: 40 }), (steps) => {
+        const drive = new Drive();
+        drive.clock.time += 337;
+        for (const [pause, userId, next] of steps) {
+          const { publication } = drive.advance(pause).engine.apply(userId, [next]);
+          if (publication) drive.published.push({ ...publication, at: drive.clock.time });
+        }
+        drive.advance(300_000);
+        for (const publication of drive.published) expect(publication.at - publication.changedAt).toBeLessThanOrEqual(60_000);
+      }),
+      { seed: 18, numRuns: 300 },
+    );
+  });
 });
 
 describe('PresenceEngine pacing switches', () => {

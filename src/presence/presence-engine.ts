@@ -184,15 +184,18 @@ export class PresenceEngine {
 
   /**
    * A blip of activity that lapses within the bound is not written (null); the user wakes when it
-   * lapses. Unless the truth changes otherwise first, so late that the wheel would only notice it
-   * past the bound: then what stands is written a tick before that change.
+   * lapses. Unless the truth changes otherwise by then (a device timing out, even at the very
+   * moment of the lapse), so late that the wheel would only notice it past the bound: then what
+   * stands is written a tick before that change.
    */
   private unlessFolded(tracked: TrackedPresence, evaluation: PresenceEvaluation, since: number, due: number, now: number): number | null {
     const bound = since + this.pacing.maxLagMs;
     if (!foldsAway(tracked.published, evaluation.forOthers, bound, this.pacing)) return due;
-    const lapse = evaluation.forOthers.lastActiveTs + this.pacing.lastActiveGranularityMs;
     const next = evaluation.nextChangeAt;
-    return next !== null && next < lapse && next + this.tickMs > bound ? Math.max(now, next - this.tickMs) : null;
+    // Nothing changes by the bound, or the wheel wakes for the change before the bound and looks then.
+    if (next === null || next > bound || next + this.tickMs <= bound) return null;
+    const atBound = this.policy.evaluate(tracked.inputs, bound, this.settings).forOthers;
+    return foldsAway(tracked.published, atBound, bound, this.pacing) ? null : Math.max(now, next - this.tickMs);
   }
 
   /**
