@@ -1,26 +1,10 @@
-import WebSocket from 'ws';
 import { TestClient } from './support/client.js';
 import { compileServer, spawnCompiledServer, type CompiledServer, type CompiledServerProcess } from './support/compiled-server.js';
-import { Subscription, wsClient } from './support/graphql.js';
+import { stalledWebSocket, Subscription, wsClient } from './support/graphql.js';
 import { RawConnection } from './support/raw-http.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const enc = encodeURIComponent;
-
-/** A graphql-ws socket, signed in, that then stops reading: it never answers the server's close frame. */
-async function stalledWebSocket(baseUrl: string, token: string): Promise<WebSocket> {
-  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  const acked = new Promise<void>((resolve) => socket.on('message', (data) => String(data).includes('connection_ack') && resolve()));
-  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
-  await acked;
-  socket.pause();
-  return socket;
-}
 
 /**
  * Stopping the process on SIGTERM / SIGINT: what is under way is answered as usual, live
