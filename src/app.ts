@@ -12,7 +12,7 @@ import { MatrixExceptionFilter } from './common/http/matrix-exception.filter.js'
 import { MatrixValidationPipe } from './common/http/matrix-validation.pipe.js';
 import { registerReplyBatching } from './common/http/reply-batching.js';
 import { RouteRegistry } from './common/http/route-registry.js';
-import { registerShutdown } from './common/http/shutdown.js';
+import { registerShutdown, stopAccepting } from './common/http/shutdown.js';
 import { registerUnreadBodyDrain } from './common/http/unread-body.js';
 import type { AppConfig } from './config/app-config.js';
 import { registerGraphqlAuth, registerGraphqlErrorPathFix } from './graphql/graphql-auth.hook.js';
@@ -93,15 +93,17 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
 }
 
 /**
- * Closes the application as a shutdown does (main.ts, on SIGTERM or SIGINT): long-polls answer
- * at once, WebSockets are closed with 1001, requests under way are answered, pending presence is
- * written and the database closed. Connections still open `timeoutMs` after the start (a client
- * sending its headers slowly, a WebSocket client not reading its close frame, a slow answer) are
- * destroyed then, so that the rest of the shutdown goes on.
+ * Closes the application as a shutdown does (main.ts, on SIGTERM or SIGINT): new connections are
+ * refused from the start, long-polls answer at once, WebSockets are closed with 1001, requests
+ * under way are answered, pending presence is written and the database closed. Connections still
+ * open `timeoutMs` after the start (a client sending its headers slowly, a WebSocket client not
+ * reading its close frame, a slow answer) are destroyed then, so that the rest of the shutdown
+ * goes on.
  */
 export async function closeApp(app: NestFastifyApplication, timeoutMs: number): Promise<void> {
   const connections = openConnections.get(app);
   const deadline = setTimeout(() => connections?.destroyAll(), timeoutMs);
+  stopAccepting(app.getHttpServer());
   try {
     await app.close();
   } finally {

@@ -1,26 +1,10 @@
-import WebSocket from 'ws';
 import { TestClient } from './support/client.js';
 import { compileServer, spawnCompiledServer, type CompiledServer, type CompiledServerProcess } from './support/compiled-server.js';
-import { Subscription, wsClient } from './support/graphql.js';
+import { stalledWebSocket, Subscription, wsClient } from './support/graphql.js';
 import { RawConnection } from './support/raw-http.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const enc = encodeURIComponent;
-
-/** A graphql-ws socket, signed in, that then stops reading: it never answers the server's close frame. */
-async function stalledWebSocket(baseUrl: string, token: string): Promise<WebSocket> {
-  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  const acked = new Promise<void>((resolve) => socket.on('message', (data) => String(data).includes('connection_ack') && resolve()));
-  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
-  await acked;
-  socket.pause();
-  return socket;
-}
 
 /**
  * Stopping the process on SIGTERM / SIGINT: what is under way is answered as usual, live
@@ -83,7 +67,48 @@ describe('graceful shutdown', () => {
     });
   }
 
-  it('reports not ready while stopping, and does not let unfinished headers or a WebSocket client that stopped reading hold it past SHUTDOWN_TIMEOUT_MS', async () => {
+  it('refuses new connections from the start while it still answers a request under way and serves the connections it has', async () => {
+    // A deadline far longer than the test: the stalled WebSocket holds the shutdown open until the test lets it go.
+    server = await spawnCompiledServer(compiled, database, { SHUTDOWN_TIMEOUT_MS: '600000' });
+    const alice = await TestClient.register(server.baseUrl);
+    const { next_batch: since } = await alice.sync();
+    const stalled = await stalledWebSocket(server.baseUrl, alice.accessToken);
+    const kept = await RawConnection.open(server.baseUrl);
+    kept.write(
+      `GET /_matrix/client/v3/sync?since=${enc(since)}&timeout=120000 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice.accessToken}\r\n\r\n`,
+    );
+    for (;;) {
+      const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+      if (/^presence_rooms_sync_long_polls_waiting 1$/m.test(metrics)) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+
+    server.child.kill('SIGTERM');
+    const longPoll = await kept.response();
+    expect(longPoll.status).toBe(200);
+    expect(longPoll.body.next_batch).toEqual(expect.any(String));
+    // The listener closed before the long-poll was ended: a new connection is refused, though the
+    // process still runs, held by the WebSocket client that does not read its close frame.
+    await expect(RawConnection.open(server.baseUrl)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(server.child.exitCode).toBeNull();
+    // The connection it had is still served, and hears that the server is not ready.
+    for (;;) {
+      kept.forget();
+      kept.write('GET /health/ready HTTP/1.1\r\nHost: x\r\n\r\n');
+      const ready = await kept.response();
+      if (ready.status === 503) {
+        expect(ready.body.error).toEqual({ shutdown: { status: 'down', message: 'shutting down' } });
+        break;
+      }
+      expect(ready.status).toBe(200);
+    }
+
+    stalled.terminate();
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    await kept.untilClosed();
+  });
+
+  it('does not let unfinished headers or a WebSocket client that stopped reading hold it past SHUTDOWN_TIMEOUT_MS', async () => {
     // Request deadlines far longer than the test: only the shutdown's own deadline can free these.
     server = await spawnCompiledServer(compiled, database, {
       SHUTDOWN_TIMEOUT_MS: '1000',
@@ -97,15 +122,6 @@ describe('graceful shutdown', () => {
     halfHeaders.write('GET /_matrix/client/versions HTTP/1.1\r\nHost: x\r\n');
 
     server.child.kill('SIGTERM');
-    // While it waits for the stalled socket it still serves, and says it is not ready.
-    for (;;) {
-      const ready = await fetch(`${server.baseUrl}/health/ready`);
-      if (ready.status === 503) {
-        expect(((await ready.json()) as { error: unknown }).error).toEqual({ shutdown: { status: 'down', message: 'shutting down' } });
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
     // ws would wait 30 s for the stalled client's close frame; the test's own timeout is shorter.
     expect(await server.exited).toEqual({ code: 0, signal: null });
     await halfHeaders.untilClosed();

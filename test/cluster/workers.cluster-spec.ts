@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { TestClient } from '../support/client.js';
 import { TestCluster } from '../support/cluster.js';
+import { stalledWebSocket } from '../support/graphql.js';
+import { RawConnection } from '../support/raw-http.js';
 
 const enc = encodeURIComponent;
 
@@ -26,8 +28,7 @@ describe('WORKERS=3 on one port', () => {
   });
 
   afterAll(async () => {
-    const primary = cluster?.processes[0]?.child.pid;
-    const workers = primary ? workersOf(primary) : [];
+    const workers = (cluster?.processes ?? []).flatMap((server) => (server.child.pid ? workersOf(server.child.pid) : []));
     await cluster?.stop();
     for (const pid of workers) {
       try {
@@ -57,6 +58,31 @@ describe('WORKERS=3 on one port', () => {
     expect((await alice.sync()).rooms.join[roomId]).toBeDefined();
 
     server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('closes the shared port at the start of a shutdown, while a worker is still held open by a WebSocket client', async () => {
+    // A deadline far longer than the test: the stalled WebSocket holds its worker until the test lets it go.
+    const server = await cluster.spawn({ WORKERS: '2', SHUTDOWN_TIMEOUT_MS: '600000' });
+    await until(() => workersOf(server.child.pid!).length === 2);
+    const alice = await TestClient.register(server.baseUrl);
+    const stalled = await stalledWebSocket(server.baseUrl, alice.accessToken);
+
+    server.child.kill('SIGTERM');
+    // The primary closes the port once every worker has left it, the held one included.
+    for (;;) {
+      try {
+        (await RawConnection.open(server.baseUrl)).destroy();
+      } catch (error) {
+        expect((error as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Refused while the primary, waiting for the held worker, still runs.
+    expect(server.child.exitCode).toBeNull();
+
+    stalled.terminate();
     expect(await server.exited).toEqual({ code: 0, signal: null });
   });
 });

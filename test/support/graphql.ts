@@ -107,3 +107,18 @@ export class Subscription<T = Record<string, any>> {
     for (const resolve of waiting) resolve();
   }
 }
+
+/** A graphql-ws socket, signed in, that then stops reading: it never answers the server's close frame. */
+export async function stalledWebSocket(baseUrl: string, token: string): Promise<WebSocket> {
+  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const acked = new Promise<void>((resolve) => socket.on('message', (data) => String(data).includes('connection_ack') && resolve()));
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+  await acked;
+  socket.pause();
+  return socket;
+}

@@ -79,6 +79,11 @@ export class RawConnection {
     }
   }
 
+  /** Forgets what was received so far: response() then waits for the next response on this connection. */
+  forget(): void {
+    this.received = '';
+  }
+
   destroy(): void {
     this.socket.destroy();
   }
