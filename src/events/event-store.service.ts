@@ -81,6 +81,16 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
     return caughtUp;
   }
 
+  /**
+   * In a cluster, first learns everything committed anywhere so far: a read that begins after a
+   * write was acknowledged, on whichever process, then sees it (a client sending on one process
+   * and reading on another, or a sync token taken from a process further ahead). One indexed
+   * MAX per call; a single process knows every commit already.
+   */
+  async caughtUp(): Promise<void> {
+    if (this.link.clustered) await this.catchUp(await this.positions.highest(this.sql));
+  }
+
   /** Reads (committed, upTo] from the database into the mirror; `upTo` must have committed. */
   private async learnUpTo(sql: SqlExecutor, upTo: number): Promise<EventEntity[]> {
     if (upTo <= this.committed) return [];

@@ -73,6 +73,7 @@ export class SyncService {
     const mayWait = since !== null && !fullState && timeout > 0;
     const ending = await this.legacyPresence.syncStarted(requester, request.set_presence, mayWait);
     try {
+      await this.store.caughtUp();
       return await this.poll(requester, since, mayWait ? timeout : 0, fullState, filter, mayWait ? abandoned?.() : undefined);
     } finally {
       if (ending) await this.legacyPresence.syncEnded(requester);

@@ -55,15 +55,22 @@ async function createPostgresDatabase(): Promise<TestDatabase> {
   await onServer((client) => client.query(`CREATE DATABASE ${name}`));
   const url = new URL(process.env.TEST_DATABASE_URL!);
   url.pathname = `/${name}`;
-  let pool: pg.Pool | undefined;
+  // One client, not a pool: pg.Pool's end() resolves before its connections have closed, so the
+  // DROP ... WITH (FORCE) after it could cut one mid-close, an 'error' nobody listens to.
+  let client: Promise<pg.Client> | undefined;
+  const connected = () =>
+    (client ??= (async () => {
+      const opened = new pg.Client({ connectionString: url.href });
+      await opened.connect();
+      return opened;
+    })());
   return {
     env: { DATABASE_URL: url.href },
-    query: async <T>(sql: string, parameters: Array<string | number | null> = []) => {
-      pool ??= new pg.Pool({ connectionString: url.href, max: 1 });
-      return (await pool.query(sql, parameters)).rows as T[];
-    },
+    query: async <T>(sql: string, parameters: Array<string | number | null> = []) =>
+      (await (await connected()).query(sql, parameters)).rows as T[],
     drop: async () => {
-      await pool?.end();
+      // Client.end() resolves once the connection has closed.
+      await (await client)?.end();
       await dropPostgresDatabase(name);
     },
   };
