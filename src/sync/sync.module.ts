@@ -6,12 +6,13 @@ import { PresenceModule } from '../presence/presence.module.js';
 import { FilterController } from './filter.controller.js';
 import { FilterEntity } from './filter.entity.js';
 import { FilterService } from './filter.service.js';
+import { RoomSections } from './room-sections.js';
 import { SyncController } from './sync.controller.js';
 import { SyncService } from './sync.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([FilterEntity]), AccountDataModule, PresenceModule, PeekingModule],
   controllers: [SyncController, FilterController],
-  providers: [SyncService, FilterService],
+  providers: [SyncService, RoomSections, FilterService],
 })
 export class SyncModule {}

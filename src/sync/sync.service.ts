@@ -4,34 +4,20 @@ import { AccountDataService } from '../account-data/account-data.service.js';
 import type { Requester } from '../auth/requester.js';
 import { Clock } from '../common/clock.js';
 import { MatrixError } from '../common/matrix-error.js';
-import { toClientEvent, toStrippedState, type Viewer } from '../events/client-event.js';
-import { eventMatches, projectClientEvent, roomMatches, type SyncFilter } from '../events/event-filter.js';
-import type { EventEntity } from '../events/event.entity.js';
+import { eventMatches, roomMatches, type SyncFilter } from '../events/event-filter.js';
 import { EventStore } from '../events/event-store.service.js';
-import type { RoomMembershipEntity } from '../events/room-membership.entity.js';
 import { StreamToken } from '../events/stream-token.js';
 import { PeeksService } from '../peeking/peeks.service.js';
 import type { RoomPeekEntity } from '../peeking/room-peek.entity.js';
 import { Metrics } from '../operations/metrics/metrics.js';
 import { LegacyPresenceService } from '../presence/legacy/legacy-presence.service.js';
 import { FilterService } from './filter.service.js';
-import { joinedWithinWindow } from './membership-window.js';
+import { RoomSections, type SyncWindow } from './room-sections.js';
 import { StreamNotifier } from '../events/stream-notifier.service.js';
-import { isEmptySync, type JoinedRoomSync, type LeftRoomSync, type SyncResponse, type Timeline } from './sync-response.js';
+import { isEmptySync, type SyncResponse } from './sync-response.js';
 
 /** The longest a /sync long-poll may wait, whatever the client asks. */
 export const MAX_SYNC_TIMEOUT_MS = 300_000;
-const DEFAULT_TIMELINE_LIMIT = 10;
-const INVITE_STATE_TYPES = new Set([
-  'm.room.create',
-  'm.room.join_rules',
-  'm.room.name',
-  'm.room.avatar',
-  'm.room.canonical_alias',
-  'm.room.encryption',
-  'm.room.topic',
-]);
-
 export interface SyncRequest {
   since?: string;
   timeout?: string;
@@ -40,20 +26,12 @@ export interface SyncRequest {
   set_presence?: string;
 }
 
-interface SyncWindow {
-  since: StreamToken | null;
-  upTo: StreamToken;
-  fullState: boolean;
-  filter: SyncFilter;
-  viewer: Viewer;
-  now: number;
-}
-
 /** GET /sync: what changed for a user between two stream positions, waiting when nothing did. */
 @Injectable()
 export class SyncService {
   constructor(
     private readonly store: EventStore,
+    private readonly rooms: RoomSections,
     private readonly accountData: AccountDataService,
     private readonly filters: FilterService,
     private readonly notifier: StreamNotifier,
@@ -152,7 +130,7 @@ export class SyncService {
     const joinedRooms = new Set(memberships.filter((row) => row.membership === 'join').map((row) => row.roomId));
     for (const peek of peeks) {
       if (joinedRooms.has(peek.roomId) || !roomMatches(filter.room, peek.roomId)) continue;
-      const room = await this.roomUpdate(window, peek.roomId, !since || peek.startedId > since.peeks, false);
+      const room = await this.rooms.roomUpdate(window, peek.roomId, !since || peek.startedId > since.peeks, false);
       if (room) (response.rooms.peek ??= {})[peek.roomId] = { ...room, account_data: { events: [] } };
     }
     if (since) {
@@ -170,17 +148,17 @@ export class SyncService {
       const changedSince = !since || membership.streamOrdering > since.events;
       switch (membership.membership) {
         case 'join': {
-          const joinedSince = changedSince && (!since || (await this.joinedWithin(window, membership)));
-          const room = await this.joinedRoom(window, membership, joinedSince, roomData);
+          const joinedSince = changedSince && (!since || (await this.rooms.joinedWithin(window, membership)));
+          const room = await this.rooms.joinedRoom(window, membership, joinedSince, roomData);
           if (room) response.rooms.join[membership.roomId] = room;
           break;
         }
         case 'invite':
-          if (changedSince) response.rooms.invite[membership.roomId] = await this.invitedRoom(membership);
+          if (changedSince) response.rooms.invite[membership.roomId] = await this.rooms.invitedRoom(membership);
           break;
         case 'leave':
         case 'ban': {
-          const room = await this.leftRoom(window, membership, changedSince, roomData);
+          const room = await this.rooms.leftRoom(window, membership, changedSince, roomData);
           if (room) response.rooms.leave[membership.roomId] = room;
           break;
         }
@@ -189,138 +167,6 @@ export class SyncService {
       }
     }
     return response;
-  }
-
-  private async joinedRoom(
-    window: SyncWindow,
-    membership: RoomMembershipEntity,
-    joinedSince: boolean,
-    accountData: AccountDataEntity[],
-  ): Promise<JoinedRoomSync | null> {
-    const update = await this.roomUpdate(window, membership.roomId, joinedSince, accountData.length > 0);
-    if (!update) return null;
-    const memberships = [...update.timeline.events, ...update.state.events].some((event) => event.type === 'm.room.member');
-    return {
-      ...update,
-      account_data: { events: accountData.map((row) => ({ type: row.type, content: row.content })) },
-      ephemeral: { events: [] },
-      unread_notifications: { highlight_count: 0, notification_count: 0 },
-      // The summary only changes with membership: an unchanged one is left out, as the spec allows.
-      summary: update.state.events.length > 0 || memberships ? await this.summary(window, membership.roomId) : {},
-    };
-  }
-
-  /** Whether the user's join, changed within the window, is a new one rather than a join→join profile change. */
-  private async joinedWithin(window: SyncWindow, membership: RoomMembershipEntity): Promise<boolean> {
-    const events = await this.store.eventsBetween({
-      types: ['m.room.member'],
-      roomIds: [membership.roomId],
-      after: window.since?.events ?? 0,
-      upTo: window.upTo.events,
-    });
-    return joinedWithinWindow(events, membership.userId);
-  }
-
-  private async summary(window: SyncWindow, roomId: string): Promise<JoinedRoomSync['summary']> {
-    const current = await this.store.currentState(roomId);
-    const joined = current.members('join');
-    const invited = current.members('invite');
-    return {
-      'm.heroes': [...joined, ...invited].filter((user) => user !== window.viewer.userId).sort().slice(0, 5),
-      'm.joined_member_count': joined.length,
-      'm.invited_member_count': invited.length,
-    };
-  }
-
-  /**
-   * The timeline and state of a room the user follows (joined or peeked): everything (the state
-   * at the start of the timeline) when it is new to them, otherwise what happened since.
-   */
-  private async roomUpdate(
-    window: SyncWindow,
-    roomId: string,
-    newlyVisible: boolean,
-    otherChanges: boolean,
-  ): Promise<Pick<JoinedRoomSync, 'timeline' | 'state'> | null> {
-    const { since, upTo } = window;
-    const full = !since || newlyVisible || window.fullState;
-    const after = newlyVisible || !since ? 0 : since.events;
-    const { timeline, firstOrdering } = await this.timeline(window, roomId, after, upTo.events);
-    if (!full && timeline.events.length === 0 && !otherChanges) return null;
-    const stateEvents = full
-      ? (await this.store.stateBefore(roomId, firstOrdering)).events()
-      : timeline.limited
-        ? await this.store.stateBetween(roomId, since!.events, firstOrdering)
-        : [];
-    return { timeline, state: { events: this.formatState(window, roomId, stateEvents) } };
-  }
-
-  private async invitedRoom(membership: RoomMembershipEntity) {
-    const state = await this.store.currentState(membership.roomId);
-    const events = state.events().filter((event) => INVITE_STATE_TYPES.has(event.type));
-    const invite = state.get('m.room.member', membership.userId);
-    if (invite) events.push(invite);
-    return { invite_state: { events: events.map(toStrippedState) } };
-  }
-
-  private async leftRoom(
-    window: SyncWindow,
-    membership: RoomMembershipEntity,
-    leftSince: boolean,
-    accountData: AccountDataEntity[],
-  ): Promise<LeftRoomSync | null> {
-    const { since } = window;
-    if (since ? !leftSince : !window.filter.room?.include_leave) return null;
-    const { timeline, firstOrdering } = await this.timeline(window, membership.roomId, since?.events ?? 0, membership.streamOrdering);
-    const stateEvents = !since
-      ? (await this.store.stateBefore(membership.roomId, firstOrdering)).events()
-      : await this.store.stateBetween(membership.roomId, since.events, firstOrdering);
-    return {
-      timeline,
-      state: { events: this.formatState(window, membership.roomId, stateEvents) },
-      account_data: { events: accountData.map((row) => ({ type: row.type, content: row.content })) },
-    };
-  }
-
-  /** The newest events in (after, upTo] passing the timeline filter, oldest first. */
-  private async timeline(
-    window: SyncWindow,
-    roomId: string,
-    after: number,
-    upTo: number,
-  ): Promise<{ timeline: Timeline; firstOrdering: number }> {
-    const timelineFilter = window.filter.room?.timeline;
-    const limit = timelineFilter?.limit ?? DEFAULT_TIMELINE_LIMIT;
-    const found = await this.store.roomEvents({
-      roomId,
-      after,
-      upTo,
-      limit,
-      newestFirst: true,
-      accept: (event) => eventMatches(timelineFilter, { type: event.type, sender: event.sender, content: event.content }),
-    });
-    const events = found.slice(0, limit).reverse();
-    const firstOrdering = events.length > 0 ? events[0].streamOrdering : upTo + 1;
-    return {
-      timeline: {
-        events: events.map((event) => this.format(window, event)),
-        limited: found.length > limit,
-        prev_batch: window.upTo.withEvents(firstOrdering - 1).toString(),
-      },
-      firstOrdering,
-    };
-  }
-
-  private formatState(window: SyncWindow, roomId: string, events: EventEntity[]) {
-    const stateFilter = window.filter.room?.state;
-    return events
-      .filter((event) => eventMatches(stateFilter, { type: event.type, sender: event.sender, roomId, content: event.content }))
-      .map((event) => this.format(window, event));
-  }
-
-  private format(window: SyncWindow, event: EventEntity) {
-    const clientEvent = toClientEvent(event, window.now, { viewer: window.viewer, includeRoomId: false });
-    return projectClientEvent(clientEvent, window.filter.event_fields);
   }
 }
 
