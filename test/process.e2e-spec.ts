@@ -2,10 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import { freePort } from '../bench/lib/server.js';
 import { RawConnection } from './support/raw-http.js';
 import { spawnServer, type ServerProcess } from './support/server-process.js';
 import { createTestDatabase, onPostgres, type TestDatabase } from './support/test-database.js';
+
+// Each test starts a server compiled as it loads; on two busy cores that alone can near the
+// default 30 s.
+jest.setTimeout(120_000);
 
 /** The lines a process printed, without blank ones. */
 const lines = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
