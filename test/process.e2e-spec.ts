@@ -26,6 +26,12 @@ describe('the server process', () => {
     started.push(server);
     return server;
   };
+  /** A server process whose env names its own database: no test database is made for it. */
+  const startBare = (env: Record<string, string>) => {
+    const server = spawnServer(env);
+    started.push(server);
+    return server;
+  };
 
   afterEach(async () => {
     await Promise.all(started.splice(0).map((server) => server.cleanup()));
@@ -66,7 +72,7 @@ describe('the server process', () => {
 
   describe('with DATABASE_URL, refuses to start in one line naming it, its password hidden', () => {
     it('when it is no PostgreSQL URL', async () => {
-      const server = await start({ DATABASE_URL: 'mysql://app:s3cret@127.0.0.1/rooms' });
+      const server = startBare({ DATABASE_URL: 'mysql://app:s3cret@127.0.0.1/rooms' });
       expect((await server.exited).code).toBe(1);
       expect(server.stderr()).toContain('DATABASE_URL="mysql://app:***@127.0.0.1/rooms": must be a PostgreSQL URL');
       expect(server.stderr()).not.toContain('s3cret');
@@ -74,7 +80,7 @@ describe('the server process', () => {
 
     it('when no server answers there, at once rather than after retrying', async () => {
       const port = await freePort();
-      const server = await start({ DATABASE_URL: `postgres://app:s3cret@127.0.0.1:${port}/rooms` });
+      const server = startBare({ DATABASE_URL: `postgres://app:s3cret@127.0.0.1:${port}/rooms` });
       expect((await server.exited).code).toBe(1);
       expect(lines(server.stderr())).toEqual([`Cannot use the database DATABASE_URL=postgres://app:***@127.0.0.1:${port}/rooms: connect ECONNREFUSED 127.0.0.1:${port}`]);
     });
