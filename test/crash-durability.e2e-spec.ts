@@ -1,8 +1,7 @@
 import WebSocket from 'ws';
 import { TestClient, uniqueName } from './support/client.js';
 import { graphql } from './support/graphql.js';
-import { compileServer, spawnCompiledServer, type CompiledServer, type CompiledServerProcess } from './support/compiled-server.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { compiledServerPerTest, type CompiledServerProcess } from './support/compiled-server.js';
 
 const enc = encodeURIComponent;
 const USERS = 12;
@@ -47,47 +46,28 @@ interface Observed {
  * and stay so once the engine's timers have run.
  */
 describe('presence across kill -9 and SIGTERM', () => {
-  let compiled: CompiledServer;
-  let database: TestDatabase;
-  let server: CompiledServerProcess | null = null;
-
-  beforeAll(async () => {
-    compiled = await compileServer();
-  });
-
-  afterAll(() => compiled?.remove());
-
-  beforeEach(async () => {
-    database = await createTestDatabase();
-  });
-
-  afterEach(async () => {
-    if (server && server.child.exitCode === null && server.child.signalCode === null) {
-      server.child.kill('SIGKILL');
-      await server.exited;
-    }
-    server = null;
-    await database.drop();
-  });
-
-  const start = async () => (server = await spawnCompiledServer(compiled, database, ENV));
+  const start = compiledServerPerTest(ENV);
 
   it('keeps every acknowledged PUT through kill -9 and restart, also after the timers run', async () => {
-    const { users, watcher } = await setUp(await start());
+    let server = await start();
+    const { users, watcher } = await setUp(server);
     for (let round = 0; round < 3; round += 1) {
-      await loadThenStop(server!, users, round, 'SIGKILL');
-      await verifyAfterRestart(await start(), users, watcher);
+      await loadThenStop(server, users, round, 'SIGKILL');
+      server = await start();
+      await verifyAfterRestart(server, users, watcher);
     }
   }, 120_000);
 
   it('keeps every acknowledged PUT through SIGTERM, also with a WebSocket client that stopped reading', async () => {
-    const { users, watcher } = await setUp(await start());
-    await loadThenStop(server!, users, 0, 'SIGTERM');
-    await verifyAfterRestart(await start(), users, watcher);
-    const stalled = await stalledSubscriber(server!, watcher, users);
+    let server = await start();
+    const { users, watcher } = await setUp(server);
+    await loadThenStop(server, users, 0, 'SIGTERM');
+    server = await start();
+    await verifyAfterRestart(server, users, watcher);
+    const stalled = await stalledSubscriber(server, watcher, users);
     // The server waits for that socket's close handshake, answering requests meanwhile, until
     // SHUTDOWN_TIMEOUT_MS, when it destroys the socket and finishes stopping.
-    await loadThenStop(server!, users, 1, 'SIGTERM');
+    await loadThenStop(server, users, 1, 'SIGTERM');
     stalled.terminate();
     await verifyAfterRestart(await start(), users, watcher);
   }, 120_000);

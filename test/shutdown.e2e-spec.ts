@@ -1,8 +1,7 @@
 import { TestClient } from './support/client.js';
-import { compileServer, spawnCompiledServer, type CompiledServer, type CompiledServerProcess } from './support/compiled-server.js';
+import { compiledServerPerTest } from './support/compiled-server.js';
 import { stalledWebSocket, Subscription, wsClient } from './support/graphql.js';
 import { RawConnection } from './support/raw-http.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const enc = encodeURIComponent;
 
@@ -11,32 +10,11 @@ const enc = encodeURIComponent;
  * connections are told, and the process exits 0 — also when clients would keep it waiting.
  */
 describe('graceful shutdown', () => {
-  let compiled: CompiledServer;
-  let database: TestDatabase;
-  let server: CompiledServerProcess | null = null;
-
-  beforeAll(async () => {
-    compiled = await compileServer();
-  });
-
-  afterAll(() => compiled?.remove());
-
-  beforeEach(async () => {
-    database = await createTestDatabase();
-  });
-
-  afterEach(async () => {
-    if (server && server.child.exitCode === null && server.child.signalCode === null) {
-      server.child.kill('SIGKILL');
-      await server.exited;
-    }
-    server = null;
-    await database.drop();
-  });
+  const start = compiledServerPerTest();
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`on ${signal}: ends a long-poll with its empty answer, closes WebSockets with 1001, keeps what was acknowledged, exits 0`, async () => {
-      server = await spawnCompiledServer(compiled, database);
+      const server = await start();
       const alice = await TestClient.register(server.baseUrl);
       await alice.ok('PUT', `/presence/${enc(alice.userId)}/status`, { presence: 'busy', status_msg: 'before the stop' });
       const { next_batch: since } = await alice.sync();
@@ -61,15 +39,15 @@ describe('graceful shutdown', () => {
       expect(await closed).toBe(1001);
       expect(await server.exited).toEqual({ code: 0, signal: null });
 
-      server = await spawnCompiledServer(compiled, database);
-      const again = new TestClient(server.baseUrl, alice.userId, alice.accessToken, alice.deviceId);
+      const restarted = await start();
+      const again = new TestClient(restarted.baseUrl, alice.userId, alice.accessToken, alice.deviceId);
       expect(await again.ok('GET', `/presence/${enc(alice.userId)}/status`)).toMatchObject({ presence: 'busy', status_msg: 'before the stop' });
     });
   }
 
   it('refuses new connections from the start while it still answers a request under way and serves the connections it has', async () => {
     // A deadline far longer than the test: the stalled WebSocket holds the shutdown open until the test lets it go.
-    server = await spawnCompiledServer(compiled, database, { SHUTDOWN_TIMEOUT_MS: '600000' });
+    const server = await start({ SHUTDOWN_TIMEOUT_MS: '600000' });
     const alice = await TestClient.register(server.baseUrl);
     const { next_batch: since } = await alice.sync();
     const stalled = await stalledWebSocket(server.baseUrl, alice.accessToken);
@@ -110,7 +88,7 @@ describe('graceful shutdown', () => {
 
   it('does not let unfinished headers or a WebSocket client that stopped reading hold it past SHUTDOWN_TIMEOUT_MS', async () => {
     // Request deadlines far longer than the test: only the shutdown's own deadline can free these.
-    server = await spawnCompiledServer(compiled, database, {
+    const server = await start({
       SHUTDOWN_TIMEOUT_MS: '1000',
       HTTP_HEADERS_TIMEOUT_MS: '600000',
       HTTP_REQUEST_TIMEOUT_MS: '600000',

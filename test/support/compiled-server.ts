@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, untilServing } from '../../bench/lib/server.js';
-import type { TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SOURCES = ['src', 'migrations'];
@@ -79,4 +79,40 @@ export async function spawnCompiledServer(compiled: CompiledServer, database: Te
   const baseUrl = `http://127.0.0.1:${port}`;
   await untilServing(child, baseUrl, () => stderr, 60_000);
   return { baseUrl, child, exited, stderr: () => stderr };
+}
+
+/**
+ * Registers a describe block's hooks: the server is compiled once for the block, each test gets a
+ * fresh database, and after it whatever server it left running is killed and the database dropped.
+ * The returned function starts a server on the test's database (`env` over `defaults`).
+ */
+export function compiledServerPerTest(defaults: Record<string, string> = {}): (env?: Record<string, string>) => Promise<CompiledServerProcess> {
+  let compiled: CompiledServer | undefined;
+  let database: TestDatabase;
+  let started: CompiledServerProcess[] = [];
+
+  beforeAll(async () => {
+    compiled = await compileServer();
+  });
+
+  afterAll(() => compiled?.remove());
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterEach(async () => {
+    for (const server of started) {
+      if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+      await server.exited;
+    }
+    started = [];
+    await database.drop();
+  });
+
+  return async (env = {}) => {
+    const server = await spawnCompiledServer(compiled!, database, { ...defaults, ...env });
+    started.push(server);
+    return server;
+  };
 }
