@@ -8,6 +8,7 @@ import { StreamPositions } from '../database/stream-positions.js';
 import type { RoomEntity } from '../rooms/room.entity.js';
 import { CommittedMirror } from './committed-mirror.js';
 import { EventQueries } from './event-queries.js';
+import { EventRanges, type EventsBetweenQuery, type RoomEventsQuery } from './event-ranges.js';
 import { EVENT_STREAM } from './event-rows.js';
 import type { EventEntity } from './event.entity.js';
 import type { Membership, RoomMembershipEntity } from './room-membership.entity.js';
@@ -19,7 +20,8 @@ import { RoomWriteTransaction, type CommittedWrite } from './room-write-transact
  * serialised (DatabaseWriter) and take their stream positions in the transaction
  * (StreamPositions), so positions commit in order; committed events are announced on the domain
  * event bus for /sync and live channels. Reads go through the mirror of committed state
- * (CommittedMirror) to the database (EventQueries).
+ * (CommittedMirror) to the database (EventQueries); those of a range of the stream, through
+ * EventRanges.
  *
  * With other processes on the database (a cluster link), each commit's newest position is told
  * to them, and this process learns theirs: it reads the events it has not seen from the database
@@ -39,6 +41,7 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
   private committed = 0;
   private readonly positions = new StreamPositions(EVENT_STREAM);
   private readonly mirror: CommittedMirror;
+  private readonly ranges: EventRanges;
 
   constructor(
     private readonly queries: EventQueries,
@@ -49,6 +52,7 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
     @Inject(CLUSTER_LINK) private readonly link: ClusterLink,
   ) {
     this.mirror = new CommittedMirror(sql.readsSeeOpenTransactions);
+    this.ranges = new EventRanges(this.mirror, queries);
   }
 
   async onModuleInit(): Promise<void> {
@@ -179,26 +183,6 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
     return this.mirror.roomState(roomId, async () => new RoomState(await this.queries.currentState(roomId)));
   }
 
-  /** The room's newest committed stream position (0 without events); read positions beyond it have nothing. */
-  private newestIn(roomId: string): Promise<number> {
-    return this.mirror.newestIn(roomId, () => this.queries.newestIn(roomId));
-  }
-
-  /**
-   * The events in (after, upTo] of the rooms whose recent tail reaches back far enough, and the
-   * other rooms that have events after `after`, left to read from the database.
-   */
-  private async recentEvents(roomIds: string[], after: number, upTo: number): Promise<{ recent: EventEntity[]; unread: string[] }> {
-    const recent: EventEntity[] = [];
-    const unread: string[] = [];
-    for (const roomId of roomIds) {
-      const events = this.mirror.recent(roomId, after, upTo);
-      if (events) recent.push(...events);
-      else if ((await this.newestIn(roomId)) > after) unread.push(roomId);
-    }
-    return { recent, unread };
-  }
-
   /**
    * Selected current state of many rooms in one query: the given types (any state key), plus
    * the m.room.member event of `member` when given.
@@ -211,11 +195,8 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The latest state event per (type, state_key) with stream position in (after, before). */
-  async stateBetween(roomId: string, after: number, before: number): Promise<EventEntity[]> {
-    const recent = this.mirror.recent(roomId, after, before - 1);
-    // RoomState keeps the last event per (type, state_key).
-    if (recent) return new RoomState(recent).events().sort(byStreamOrder);
-    return this.queries.stateBetween(roomId, after, before);
+  stateBetween(roomId: string, after: number, before: number): Promise<EventEntity[]> {
+    return this.ranges.stateBetween(roomId, after, before);
   }
 
   /** The room's state just before the given stream position. */
@@ -223,68 +204,19 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
     return new RoomState(await this.stateBetween(roomId, 0, before));
   }
 
-  /**
-   * Room events in stream order within (after, upTo], newest first when `newestFirst`, read in
-   * pages until `limit` events pass `accept`. Returns one more than `limit` when there are more.
-   */
-  async roomEvents(options: {
-    roomId: string;
-    after: number;
-    upTo: number;
-    limit: number;
-    newestFirst: boolean;
-    accept?: (event: EventEntity) => boolean;
-  }): Promise<EventEntity[]> {
-    const { roomId, limit, newestFirst, accept } = options;
-    const found: EventEntity[] = [];
-    const recent = this.mirror.recent(roomId, options.after, options.upTo);
-    if (recent) {
-      for (const event of newestFirst ? recent.reverse() : recent) {
-        if (!accept || accept(event)) found.push(event);
-        if (found.length > limit) break;
-      }
-      return found;
-    }
-    const page = Math.max(limit + 1, 50);
-    let after = options.after;
-    let upTo = Math.min(options.upTo, await this.newestIn(roomId));
-    while (found.length <= limit && after < upTo) {
-      const batch = await this.queries.roomEventsPage(roomId, after, upTo, page, newestFirst);
-      for (const event of batch) {
-        if (!accept || accept(event)) found.push(event);
-        if (found.length > limit) break;
-      }
-      if (batch.length < page) break;
-      const last = batch[batch.length - 1].streamOrdering;
-      if (newestFirst) upTo = last - 1;
-      else after = last;
-    }
-    return found;
+  /** Room events in (after, upTo] in stream order, up to one more than `limit` (`EventRanges.roomEvents`). */
+  roomEvents(options: RoomEventsQuery): Promise<EventEntity[]> {
+    return this.ranges.roomEvents(options);
   }
 
   /** Events of the given types (optionally in the given rooms) with position in (after, upTo]. */
-  async eventsBetween(options: { types: string[]; roomIds?: string[]; after: number; upTo: number }): Promise<EventEntity[]> {
-    const { types, after, upTo } = options;
-    if (types.length === 0 || options.roomIds?.length === 0 || after >= upTo) return [];
-    if (!options.roomIds) return this.queries.eventsBetween(types, undefined, after, upTo);
-    const { recent, unread } = await this.recentEvents(options.roomIds, after, upTo);
-    const matching = recent.filter((event) => types.includes(event.type));
-    if (unread.length === 0) return matching.sort(byStreamOrder);
-    const older = await this.queries.eventsBetween(types, unread, after, upTo);
-    return [...matching, ...older].sort(byStreamOrder);
+  eventsBetween(options: EventsBetweenQuery): Promise<EventEntity[]> {
+    return this.ranges.eventsBetween(options);
   }
 
   /** Who sent events of the given types in the given rooms within (after, upTo]: no content is read. */
-  async sendersBetween(options: { types: string[]; roomIds: string[]; after: number; upTo: number }): Promise<Array<{ sender: string; roomId: string }>> {
-    const { types, after, upTo } = options;
-    if (types.length === 0 || after >= upTo) return [];
-    const { recent, unread } = await this.recentEvents(options.roomIds, after, upTo);
-    const senders = new Map<string, { sender: string; roomId: string }>();
-    for (const event of recent) {
-      if (types.includes(event.type)) senders.set(`${event.roomId}\u0000${event.sender}`, { sender: event.sender, roomId: event.roomId });
-    }
-    if (unread.length === 0) return [...senders.values()];
-    return [...senders.values(), ...(await this.queries.sendersBetween(types, unread, after, upTo))];
+  sendersBetween(options: Required<EventsBetweenQuery>): Promise<Array<{ sender: string; roomId: string }>> {
+    return this.ranges.sendersBetween(options);
   }
 
   getEvent(eventId: string): Promise<EventEntity | null> {
@@ -325,8 +257,4 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
   usersSharingRoomWith(userId: string): Promise<ReadonlySet<string>> {
     return this.mirror.roomMatesOf(userId, () => this.queries.roomMates(userId));
   }
-}
-
-function byStreamOrder(a: EventEntity, b: EventEntity): number {
-  return a.streamOrdering - b.streamOrdering;
 }
