@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { EventStore } from '../events/event-store.service.js';
 import type { RoomWriteTransaction } from '../events/room-write-transaction.js';
@@ -9,6 +9,11 @@ import { upsertValues, UPSERT_PRESENCE_STATE } from './presence-state.mapper.js'
 import type { Publication } from './presence-engine.js';
 import type { TrackedPresence } from './tracked-presence.js';
 
+/** Waits before each retry of a failed write, while those who asked for it wait too. */
+const RETRY_DELAYS_MS = [100, 200, 400, 800];
+/** Once those are spent, those waiting are told; what failed is tried again this long after, until it commits. */
+const RETRY_LATER_MS = 5_000;
+
 /**
  * Writes what the presence engine decided: m.presence / m.status events in profile rooms and the
  * users' input rows (presence_state), in shared transactions. Whatever is asked for before a
@@ -18,15 +23,24 @@ import type { TrackedPresence } from './tracked-presence.js';
  * then, so the stored inputs are never older than what the profile room shows: a restart
  * re-evaluates from them and cannot publish an older state over a newer one. Inputs no one is
  * waiting for (device liveness) wait in `changed` for the next `write` that names them.
+ *
+ * The engine counts a publication as made once it hands it over, so a batch whose transaction
+ * fails goes back to the head of the queue and is written again (writes run one after the other,
+ * so it keeps its place before the publications that came after it) until it commits.
  */
 @Injectable()
-export class PresenceWriter {
+export class PresenceWriter implements OnApplicationShutdown {
+  private readonly logger = new Logger(PresenceWriter.name);
   /** Users whose inputs changed since their row was last written. */
   private readonly changed = new Set<TrackedPresence>();
   /** What waits for the next write, and that write once it is asked for. */
   private queued: Array<{ publication: Publication; roomId: string }> = [];
   private queuedRows = new Set<TrackedPresence>();
   private nextWrite: Promise<void> | null = null;
+  /** The last write asked for, retries included; it never rejects. */
+  private lastWrite: Promise<void> = Promise.resolve();
+  private retryTimer?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly store: EventStore,
@@ -51,8 +65,10 @@ export class PresenceWriter {
     for (const tracked of users) this.queuedRows.add(tracked);
     if (this.queued.length === 0 && this.queuedRows.size === 0) return;
     if (!this.nextWrite) {
-      // Started once the requests read in this turn of the event loop have queued theirs too.
-      const write = new Promise((resolve) => setImmediate(resolve)).then(() => this.writeQueued());
+      // After the write before it has ended, once the requests read in this turn of the event loop
+      // have queued theirs too.
+      const write = this.lastWrite.then(() => new Promise((resolve) => setImmediate(resolve))).then(() => this.writeWithRetries());
+      this.lastWrite = write.catch(() => undefined);
       // A write that fails before taking its batch must not hold back the writes after it.
       write.catch(() => {
         if (this.nextWrite === write) this.nextWrite = null;
@@ -63,16 +79,56 @@ export class PresenceWriter {
   }
 
   /** Resolves once every write asked for so far has committed or failed. */
-  settled(): Promise<void> {
-    return this.store.idle();
+  async settled(): Promise<void> {
+    await this.lastWrite;
+    await this.store.idle();
+  }
+
+  /** After the application's own last write: what fails from now on is not tried again. */
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+  }
+
+  private async writeWithRetries(): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.writeQueued();
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const delay = RETRY_DELAYS_MS[attempt];
+        if (delay === undefined) {
+          this.logger.error(`presence write failed ${attempt + 1} times (${reason}); tried again in ${RETRY_LATER_MS} ms`);
+          this.retryLater();
+          throw error;
+        }
+        this.logger.warn(`presence write failed (${reason}); tried again in ${delay} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /** Writes what is queued later, with no one waiting for it (nor anyone else writing meanwhile). */
+  private retryLater(): void {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    // write() logs its failures and schedules the next try.
+    this.retryTimer = setTimeout(() => void this.write([], []).catch(() => undefined), RETRY_LATER_MS);
+    this.retryTimer.unref();
   }
 
   private async writeQueued(): Promise<void> {
+    if (this.queued.length === 0 && this.queuedRows.size === 0) {
+      // An earlier write's retry took what this one was asked for.
+      this.nextWrite = null;
+      return;
+    }
+    let batch: typeof this.queued = [];
     let rows: TrackedPresence[] = [];
     try {
       await this.store.write(async (tx) => {
         // The batch is taken once the transaction has begun, so requests that came meanwhile join it.
-        const batch = this.queued;
+        batch = this.queued;
         rows = [...this.queuedRows];
         this.queued = [];
         this.queuedRows = new Set();
@@ -85,7 +141,12 @@ export class PresenceWriter {
         }
       });
     } catch (error) {
-      for (const tracked of rows) this.changed.add(tracked);
+      // Back in front: nothing that came after it has been written, as writes run one at a time.
+      this.queued = [...batch, ...this.queued];
+      for (const tracked of rows) {
+        this.changed.add(tracked);
+        this.queuedRows.add(tracked);
+      }
       throw error;
     }
   }
