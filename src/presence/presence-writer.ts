@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { EventStore } from '../events/event-store.service.js';
+import type { SqlExecutor } from '../database/sql-statements.js';
 import type { RoomWriteTransaction } from '../events/room-write-transaction.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import { publicationEvents } from './core/presence-rules.js';
@@ -27,12 +28,19 @@ export class PresenceWriter {
   private queued: Array<{ publication: Publication; roomId: string }> = [];
   private queuedRows = new Set<TrackedPresence>();
   private nextWrite: Promise<void> | null = null;
+  /** Set in a cluster: throws in a write made by a process that no longer owns presence. */
+  private fence: ((sql: SqlExecutor) => Promise<void>) | null = null;
 
   constructor(
     private readonly store: EventStore,
     private readonly profileRooms: ProfileRoomService,
     private readonly ids: MscIdentifiers,
   ) {}
+
+  /** Every write first passes `fence`, inside its transaction: one that throws rolls the write back. */
+  fenceWith(fence: (sql: SqlExecutor) => Promise<void>): void {
+    this.fence = fence;
+  }
 
   /** The user's inputs changed in memory; their row waits for a write that names them. */
   markChanged(tracked: TrackedPresence): void {
@@ -77,6 +85,7 @@ export class PresenceWriter {
         this.queued = [];
         this.queuedRows = new Set();
         this.nextWrite = null;
+        await this.fence?.(tx.sql);
         for (const { publication, roomId } of batch) await this.writePublication(tx, roomId, publication);
         // The values are taken now: inputs that change after this mark the user changed again.
         for (const tracked of rows) {
