@@ -10,7 +10,7 @@ import type { Requester } from '../auth/requester.js';
 import { AppConfig } from '../config/app-config.js';
 import { EventStore } from '../events/event-store.service.js';
 import { ReadinessChecks } from '../operations/readiness-checks.js';
-import { PresenceService } from '../presence/presence.service.js';
+import { StoredPresence } from '../presence/stored-presence.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { ProfilesModule } from '../profiles/profiles.module.js';
 import { ClusterPubSub } from './cluster-pubsub.js';
@@ -80,8 +80,8 @@ class GraphqlContextModule {}
   providers: [
     {
       provide: PUB_SUB,
-      inject: [AppConfig, EventStore, PresenceService, ReadinessChecks],
-      useFactory: (config: AppConfig, store: EventStore, presence: PresenceService, readiness: ReadinessChecks): LivePubSub => {
+      inject: [AppConfig, EventStore, StoredPresence, ReadinessChecks],
+      useFactory: (config: AppConfig, store: EventStore, presence: StoredPresence, readiness: ReadinessChecks): LivePubSub => {
         if (!config.REDIS_URL) return new PubSub();
         // A payload is delivered once this process has read its events, and the presence they publish.
         const pubsub = new ClusterPubSub(config.REDIS_URL, `${config.REDIS_KEY_PREFIX}graphql:`, async (payload) => {

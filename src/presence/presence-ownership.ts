@@ -9,6 +9,7 @@ import { BY_HAND_INPUTS } from './core/presence-rules.js';
 import type { PresenceInput } from './core/presence-model.js';
 import { PresenceService } from './presence.service.js';
 import { PresenceWriter } from './presence-writer.js';
+import { StoredPresence } from './stored-presence.js';
 
 const SERVICE = 'presence-inputs';
 
@@ -53,6 +54,7 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly presence: PresenceService,
     private readonly writer: PresenceWriter,
+    private readonly stored: StoredPresence,
     private readonly store: EventStore,
     private readonly config: AppConfig,
     private readonly readiness: ReadinessChecks,
@@ -151,8 +153,8 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
         const position = await this.link.request(SERVICE, body, Math.min(2_000, this.config.PRESENCE_OWNER_LEASE_MS));
         // What the owner published and stored is read here before the answer: the client reads its own write from this process.
         await this.store.catchUp(Number(position));
-        if (inputs.some((input) => ACKNOWLEDGED.has(input.kind))) await this.presence.refresh(userId);
-        else await this.presence.current(userId);
+        if (inputs.some((input) => ACKNOWLEDGED.has(input.kind))) await this.stored.refresh(userId);
+        else await this.stored.current(userId);
         return;
       } catch (error) {
         if (!(error instanceof NoServerError)) throw error;

@@ -47,6 +47,11 @@ export class PresenceWriter {
     this.changed.add(tracked);
   }
 
+  /** Rows left unwritten by a process that no longer owns presence: the new owner read the store, and they would be fenced. */
+  dropPending(): void {
+    this.changed.clear();
+  }
+
   /** Users whose rows are behind their inputs. */
   get pending(): ReadonlySet<TrackedPresence> {
     return this.changed;

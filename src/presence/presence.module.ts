@@ -30,6 +30,6 @@ import { StoredPresence } from './stored-presence.js';
     LegacyPresenceService,
     ProfileChangeReader,
   ],
-  exports: [PresenceService, PresenceCommands, PresenceReader, LegacyPresenceService],
+  exports: [PresenceService, StoredPresence, PresenceCommands, PresenceReader, LegacyPresenceService],
 })
 export class PresenceModule {}

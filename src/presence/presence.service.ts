@@ -1,9 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { DomainEventBus } from '../common/event-bus.js';
-import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { AppConfig } from '../config/app-config.js';
-import { EventStore } from '../events/event-store.service.js';
 import { EMPTY_INPUTS, type PresenceInput, type PresenceSettings, type PresenceView } from './core/presence-model.js';
 import { PRESENCE_POLICIES } from './core/policies.js';
 import { BY_HAND_INPUTS } from './core/presence-rules.js';
@@ -44,21 +42,17 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   private stopOnActivity?: () => void;
   private stopLearning?: () => void;
   private route?: (userId: string, inputs: PresenceInput[]) => Promise<void>;
-  /** Users being read again after another process published their presence. */
-  private readonly reloading = new Map<string, Promise<void>>();
   /** Set at shutdown: requests still being served write their inputs at once, as no tick follows. */
   private closing = false;
   /** Set once the HTTP server has closed: no one is left to acknowledge an input to. */
   private stopped = false;
 
   constructor(
-    private readonly store: EventStore,
     private readonly writer: PresenceWriter,
     private readonly stored: StoredPresence,
     private readonly derived: DerivedPresenceChanges,
     private readonly bus: DomainEventBus,
     private readonly clock: Clock,
-    private readonly ids: MscIdentifiers,
     private readonly config: AppConfig,
   ) {
     this.settings = presenceSettingsOf(config);
@@ -94,7 +88,13 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     );
     if (!this.enabled) return;
     this.stopOnActivity = this.listenForActivity();
-    this.stopLearning = this.listenForOtherProcesses();
+    this.stopLearning = this.stored.follow({
+      owning: () => this.ticker !== undefined,
+      restore: (tracked) => {
+        this.engine.restore(tracked);
+        this.noteDerivedChanges();
+      },
+    });
     // In a cluster the users are loaded to be read, and timers run once this process owns presence (takeOver).
     if (this.config.REDIS_URL) return this.loadAll(false);
     await this.loadAll(true);
@@ -115,6 +115,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   standDown(): void {
     clearInterval(this.ticker);
     this.ticker = undefined;
+    this.writer.dropPending();
   }
 
   /**
@@ -176,54 +177,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       this.bus.on('device.signed-in', ({ userId }) => record(userId, { kind: 'login' })),
     ];
     return () => stops.forEach((stop) => stop());
-  }
-
-  /**
-   * Presence another process published (its m.presence / m.status in a profile room): the user's
-   * stored inputs (their own view) and published view (everyone else's) are read again, so what
-   * this process serves is the store's.
-   */
-  private listenForOtherProcesses(): () => void {
-    return this.bus.on('room.events.persisted', ({ events, learned }) => {
-      // The owner's engine is the truth; only the others read what it published.
-      if (!learned || this.ticker) return;
-      const types = [...this.ids.both('presence'), ...this.ids.both('status')];
-      const owners = new Set(events.filter((event) => types.includes(event.type) && event.stateKey !== null).map((event) => event.sender));
-      for (const userId of owners) void this.refresh(userId);
-    });
-  }
-
-  /** Reads the user's stored inputs and published view again (after any reading under way); never rejects. */
-  refresh(userId: string): Promise<void> {
-    const reload: Promise<void> = (this.reloading.get(userId) ?? Promise.resolve())
-      .then(() => this.reload(userId))
-      .catch((error: unknown) => this.logger.error(`presence of ${userId} not read again`, error instanceof Error ? error.stack : String(error)))
-      .finally(() => {
-        if (this.reloading.get(userId) === reload) this.reloading.delete(userId);
-      });
-    this.reloading.set(userId, reload);
-    return reload;
-  }
-
-  /** Resolves once what another process published of the user has been read here. */
-  async current(userId: string): Promise<void> {
-    await this.reloading.get(userId);
-  }
-
-  private async reload(userId: string): Promise<void> {
-    this.engine.restore(await this.stored.one(userId));
-    this.noteDerivedChanges();
-  }
-
-  /**
-   * A read on a process that does not own presence first learns what any process committed
-   * before it began (the events, then the user's published view), and the user's own inputs when
-   * they read themselves, which an acknowledged change may have stored with nothing published.
-   */
-  async caughtUp(userId: string, viewerId: string): Promise<void> {
-    if (!this.config.REDIS_URL || this.ticker) return;
-    await this.store.caughtUp();
-    await (userId === viewerId ? this.refresh(userId) : this.current(userId));
   }
 
   /**

@@ -18,6 +18,7 @@ import { legacyPresenceContent, parseWirePresence } from '../presence-events.js'
 import { DerivedPresenceChanges } from '../derived-presence-changes.js';
 import { PresenceCommands } from '../presence-commands.service.js';
 import { PresenceService } from '../presence.service.js';
+import { StoredPresence } from '../stored-presence.js';
 import { ProfileChangeReader } from '../profile-change-reader.js';
 
 export interface LegacyPresenceEvent {
@@ -41,6 +42,7 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
     private readonly presence: PresenceService,
     private readonly commands: PresenceCommands,
     private readonly derived: DerivedPresenceChanges,
+    private readonly stored: StoredPresence,
     private readonly access: RoomAccessService,
     private readonly flags: LegacyFlagsService,
     private readonly store: EventStore,
@@ -111,7 +113,7 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
     if (!(await this.access.maySeePresence(requester.userId, userId))) {
       throw MatrixError.forbidden('You are not allowed to see their presence');
     }
-    await this.presence.caughtUp(userId, requester.userId);
+    await this.stored.caughtUp(userId, requester.userId);
     return legacyPresenceContent(this.presence.view(userId, requester.userId), this.clock.now(), this.ids, {}, { nullStatus: true });
   }
 
