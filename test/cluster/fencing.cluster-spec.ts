@@ -94,6 +94,15 @@ describe('the presence owner lease under a partition', () => {
   });
 
   const databaseUrl = () => new URL(cluster.database.env.DATABASE_URL);
+  /** A relay to the test database that can be cut, and the database's URL through it. */
+  const partitioned = async (url: URL) => {
+    const partition = await Partition.open(url.hostname, Number(url.port || 5432));
+    closing.push(() => partition.close());
+    const throughPartition = new URL(url.href);
+    throughPartition.hostname = '127.0.0.1';
+    throughPartition.port = String(partition.port);
+    return { partition, throughPartition: throughPartition.href };
+  };
   const leaseHolder = async (key: number) =>
     (
       await cluster.database.query<{ pid: number }>(
@@ -105,15 +114,11 @@ describe('the presence owner lease under a partition', () => {
 
   it('a holder cut off from PostgreSQL stops at its next check; one whose lock was taken over meanwhile has its writes refused', async () => {
     const url = databaseUrl();
-    const partition = await Partition.open(url.hostname, Number(url.port || 5432));
-    closing.push(() => partition.close());
-    const throughPartition = new URL(url.href);
-    throughPartition.hostname = '127.0.0.1';
-    throughPartition.port = String(partition.port);
+    const { partition, throughPartition } = await partitioned(url);
 
     const events: string[] = [];
     // A long lease: its own checks (every 15 s) come after this test has looked.
-    const stale = new OwnerLease(throughPartition.href, TEST_KEY, 60_000, { acquired: () => events.push('acquired'), lost: () => events.push('lost') });
+    const stale = new OwnerLease(throughPartition, TEST_KEY, 60_000, { acquired: () => events.push('acquired'), lost: () => events.push('lost') });
     closing.push(() => stale.stop());
     await stale.start();
     expect([stale.holding, events]).toEqual([true, ['acquired']]);
@@ -145,14 +150,10 @@ describe('the presence owner lease under a partition', () => {
 
   it('a holder whose session stops answering stops owning at its next check', async () => {
     const url = databaseUrl();
-    const partition = await Partition.open(url.hostname, Number(url.port || 5432));
-    closing.push(() => partition.close());
-    const throughPartition = new URL(url.href);
-    throughPartition.hostname = '127.0.0.1';
-    throughPartition.port = String(partition.port);
+    const { partition, throughPartition } = await partitioned(url);
     let lost: () => void = () => undefined;
     const stopped = new Promise<void>((resolve) => (lost = resolve));
-    const lease = new OwnerLease(throughPartition.href, TEST_KEY + 1, 1000, { acquired: () => undefined, lost: () => lost() });
+    const lease = new OwnerLease(throughPartition, TEST_KEY + 1, 1000, { acquired: () => undefined, lost: () => lost() });
     closing.push(() => lease.stop());
     await lease.start();
     expect(lease.holding).toBe(true);
