@@ -13,6 +13,8 @@ export interface ClusterTopics {
   peeks: string;
   /** An access token's stored hash that no longer signs in. */
   'token-revoked': string;
+  /** Derived presence changes the owner noted: `<presence position> <user ID>` lines. */
+  'presence-derived': string;
 }
 
 export type ClusterTopic = keyof ClusterTopics;

@@ -24,8 +24,11 @@ export interface DomainEventMap {
   'presence.published': { cause: 'hand' | 'request' | 'clock'; changedAt: number; committedAt: number };
   /** One sweep of the presence timers, with its writes, took this long. */
   'presence.swept': { durationMs: number };
-  /** What others see of a user changed with no event written (a derived currently_active lapse). */
-  'presence.derived-change': { userId: string };
+  /**
+   * What others see of a user changed with no event written (a derived currently_active lapse), at
+   * this presence stream position; `learned` when the presence owner is another process.
+   */
+  'presence.derived-change': { userId: string; position: number; learned?: true };
 }
 
 @Injectable()

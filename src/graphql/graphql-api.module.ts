@@ -8,8 +8,12 @@ import mercurius from 'mercurius';
 import { AccessModule } from '../access/access.module.js';
 import type { Requester } from '../auth/requester.js';
 import { AppConfig } from '../config/app-config.js';
+import { EventStore } from '../events/event-store.service.js';
+import { ReadinessChecks } from '../operations/readiness-checks.js';
+import { StoredPresence } from '../presence/stored-presence.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { ProfilesModule } from '../profiles/profiles.module.js';
+import { ClusterPubSub } from './cluster-pubsub.js';
 import { formatGraphQLError } from './graphql-errors.js';
 import { GraphqlContextFactory } from './graphql-context.js';
 import { GraphqlWsServer, GRAPHQL_PATH } from './graphql-ws.server.js';
@@ -19,7 +23,7 @@ import { LiveSubscriptions } from './live-subscriptions.service.js';
 import { PresenceFanout } from './presence-fanout.service.js';
 import { PresenceResolver } from './presence.resolver.js';
 import { ProfileRoomResolver } from './profile-room.resolver.js';
-import { PUB_SUB } from './pubsub.js';
+import { PUB_SUB, type LivePubSub } from './pubsub.js';
 
 /** Builds the context; lives in its own module so the GraphQL driver's factory can inject it. */
 @Module({
@@ -74,7 +78,20 @@ class GraphqlContextModule {}
     }),
   ],
   providers: [
-    { provide: PUB_SUB, useFactory: () => new PubSub() },
+    {
+      provide: PUB_SUB,
+      inject: [AppConfig, EventStore, StoredPresence, ReadinessChecks],
+      useFactory: (config: AppConfig, store: EventStore, presence: StoredPresence, readiness: ReadinessChecks): LivePubSub => {
+        if (!config.REDIS_URL) return new PubSub();
+        // A payload is delivered once this process has read its events, and the presence they publish.
+        const pubsub = new ClusterPubSub(config.REDIS_URL, `${config.REDIS_KEY_PREFIX}graphql:`, async (payload) => {
+          if (payload.streamOrdering !== undefined) await store.catchUp(payload.streamOrdering);
+          if ('userId' in payload) await presence.current(payload.userId);
+        });
+        readiness.register('redis-pubsub', async () => ({ 'redis-pubsub': { status: pubsub.ready ? 'up' : 'down' } }));
+        return pubsub;
+      },
+    },
     PresenceResolver,
     ProfileRoomResolver,
     LiveSubscriptions,

@@ -1,19 +1,21 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { DomainEventBus } from '../common/event-bus.js';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
 import type { EventEntity } from '../events/event.entity.js';
 import { PresenceReader } from '../presence/presence-reader.service.js';
-import { PresenceService } from '../presence/presence.service.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import { PUB_SUB, TRIGGERS, type LivePubSub, type PresenceChangedPayload, type RoomStatePayload } from './pubsub.js';
 
 /**
- * Carries committed room events onto the pub/sub engine: state events per room (for
- * profileRoomEvents), and presence/status/profile/privacy changes per owner (for presenceChanged),
- * with the presence changes no event carries (a derived currently_active lapse).
+ * Carries what this process committed onto the pub/sub engine: state events per room (for
+ * profileRoomEvents), presence/status/profile/privacy changes per owner (for presenceChanged),
+ * and the presence changes no event carries (a derived currently_active lapse, noted by the
+ * presence owner). Each payload holds the position the change stands at. What other processes
+ * committed is theirs to publish: in a cluster it comes through the Redis engine, once.
  */
 @Injectable()
 export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(LiveEventsBridge.name);
   private stop?: () => void;
   private readonly presenceTypes: string[];
   /** The types that change the profile fields riding along with presence. */
@@ -24,7 +26,6 @@ export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
     private readonly bus: DomainEventBus,
     private readonly profileRooms: ProfileRoomService,
     private readonly reader: PresenceReader,
-    private readonly presence: PresenceService,
     ids: MscIdentifiers,
   ) {
     this.presenceTypes = (['presence', 'status', 'profileField', 'profilePrivacy'] as const).flatMap((name) => ids.both(name));
@@ -32,10 +33,18 @@ export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
+    const failed = (error: unknown) => this.logger.error('live events not published', error instanceof Error ? error.stack : String(error));
     const stops = [
-      this.bus.on('room.events.persisted', ({ events }) => void this.forward(events)),
-      // A derived lapse has no event; subscribers get the view that shows it.
-      this.bus.on('presence.derived-change', ({ userId }) => void this.pubsub.publish(TRIGGERS.presenceChanged(userId), { userId } satisfies PresenceChangedPayload)),
+      this.bus.on('room.events.persisted', ({ events, learned }) => {
+        // Before anything is delivered here: a payload waits for these events to be learned, and this runs as they are.
+        for (const event of events) if (event.stateKey !== null && this.profileTypes.includes(event.type)) this.reader.forget(event.sender);
+        if (!learned) void this.forward(events).catch(failed);
+      }),
+      this.bus.on('presence.derived-change', ({ userId, position, learned }) => {
+        if (learned) return;
+        // A derived lapse has no event; subscribers get the view that shows it.
+        void this.pubsub.publish(TRIGGERS.presenceChanged(userId), { userId, presencePosition: position } satisfies PresenceChangedPayload).catch(failed);
+      }),
     ];
     this.stop = () => stops.forEach((stop) => stop());
   }
@@ -46,22 +55,19 @@ export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
 
   private async forward(events: readonly EventEntity[]): Promise<void> {
     const latestByRoom = new Map<string, number>();
-    const owners = new Set<string>();
+    const latestByOwner = new Map<string, number>();
     for (const event of events) {
       if (event.stateKey === null) continue;
       latestByRoom.set(event.roomId, event.streamOrdering);
       if (this.presenceTypes.includes(event.type) && (await this.profileRooms.isProfileRoomOf(event.sender, event.roomId))) {
-        owners.add(event.sender);
-        if (this.profileTypes.includes(event.type)) this.reader.forget(event.sender);
+        latestByOwner.set(event.sender, event.streamOrdering);
       }
     }
     for (const [roomId, streamOrdering] of latestByRoom) {
       await this.pubsub.publish(TRIGGERS.roomState(roomId), { roomId, streamOrdering } satisfies RoomStatePayload);
     }
-    for (const userId of owners) {
-      // What another process published is delivered once this one has read it.
-      await this.presence.current(userId);
-      await this.pubsub.publish(TRIGGERS.presenceChanged(userId), { userId } satisfies PresenceChangedPayload);
+    for (const [userId, streamOrdering] of latestByOwner) {
+      await this.pubsub.publish(TRIGGERS.presenceChanged(userId), { userId, streamOrdering } satisfies PresenceChangedPayload);
     }
   }
 }

@@ -1,17 +1,21 @@
-import { PubSub } from 'graphql-subscriptions';
-
 /**
- * The pub/sub engine live GraphQL subscriptions listen on. In-process today; a Redis engine
- * with the same interface (graphql-redis-subscriptions) can be bound to this token instead,
- * without touching resolvers.
+ * The pub/sub engine live GraphQL subscriptions listen on: graphql-subscriptions' in-process
+ * PubSub alone, or in a cluster a Redis engine (ClusterPubSub) that delivers a payload once its
+ * process has read from the store what the payload's position says. Resolvers see only this port.
  */
 export const PUB_SUB = Symbol('PUB_SUB');
 
-export type LivePubSub = Pick<PubSub, 'publish' | 'subscribe' | 'unsubscribe' | 'asyncIterableIterator'>;
+export interface LivePubSub {
+  publish(trigger: string, payload: LivePayload): Promise<void>;
+  subscribe(trigger: string, onMessage: (payload: LivePayload) => void): Promise<number>;
+  unsubscribe(id: number): void;
+  asyncIterableIterator<T>(triggers: string | readonly string[]): AsyncIterableIterator<T>;
+}
 
 /**
  * Triggers and their payloads. There is one trigger per user and per room, so a change is pushed
- * only to the streams that follow it. Payloads only say what changed; subscribers read the rest.
+ * only to the streams that follow it. Payloads only say what changed and where in the streams;
+ * subscribers read the rest from the store.
  */
 export const TRIGGERS = {
   /** A user's presence, status or profile (or its privacy) changed. */
@@ -22,9 +26,15 @@ export const TRIGGERS = {
 
 export interface PresenceChangedPayload {
   userId: string;
+  /** The event stream position of the change (its m.presence, m.status, profile or privacy event). */
+  streamOrdering?: number;
+  /** The presence stream position of a change with no event (a derived lapse). */
+  presencePosition?: number;
 }
 
 export interface RoomStatePayload {
   roomId: string;
   streamOrdering: number;
 }
+
+export type LivePayload = PresenceChangedPayload | RoomStatePayload;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CLUSTER_LINK, NoServerError, type ClusterLink } from '../cluster/cluster-link.js';
-import { OwnerLease, PRESENCE_OWNER_LOCK_KEY } from '../cluster/owner-lease.js';
+import { LeaseLostError, OwnerLease, PRESENCE_OWNER_LOCK_KEY } from '../cluster/owner-lease.js';
 import { MatrixError } from '../common/matrix-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { EventStore } from '../events/event-store.service.js';
@@ -8,6 +8,8 @@ import { ReadinessChecks } from '../operations/readiness-checks.js';
 import { BY_HAND_INPUTS } from './core/presence-rules.js';
 import type { PresenceInput } from './core/presence-model.js';
 import { PresenceService } from './presence.service.js';
+import { PresenceWriter } from './presence-writer.js';
+import { StoredPresence } from './stored-presence.js';
 
 const SERVICE = 'presence-inputs';
 
@@ -31,6 +33,11 @@ const ACKNOWLEDGED: ReadonlySet<string> = new Set([...BY_HAND_INPUTS, 'device-re
  * has its syncs ended (Synapse's ClearUserSyncs), so none of its users stays online for ever. A
  * forwarded input is retried until an owner answers, for twice the lease; then an acknowledged
  * input is refused with 503 (never a 200 for an input that was not taken), and liveness is dropped.
+ *
+ * Every presence write is fenced: it commits only while this process's lease still holds the lock
+ * (OwnerLease.assertHeld). A new owner first passes through the event stream's lock, which every
+ * write holds, so no write of a former owner commits after it has read the store. An input whose
+ * write was refused goes to the new owner instead.
  */
 @Injectable()
 export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
@@ -46,6 +53,8 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly presence: PresenceService,
+    private readonly writer: PresenceWriter,
+    private readonly stored: StoredPresence,
     private readonly store: EventStore,
     private readonly config: AppConfig,
     private readonly readiness: ReadinessChecks,
@@ -54,11 +63,13 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     if (!this.link.clustered || !this.presence.enabled || !this.config.DATABASE_URL) return;
-    this.presence.routeThrough((userId, inputs) => (this.owning ? this.presence.applyHere(userId, inputs) : this.forward(userId, inputs)));
-    this.lease = new OwnerLease(this.config.DATABASE_URL, PRESENCE_OWNER_LOCK_KEY, this.config.PRESENCE_OWNER_LEASE_MS, {
+    this.presence.routeThrough((userId, inputs) => (this.owning ? this.applyOwning(userId, inputs) : this.forward(userId, inputs)));
+    const lease = new OwnerLease(this.config.DATABASE_URL, PRESENCE_OWNER_LOCK_KEY, this.config.PRESENCE_OWNER_LEASE_MS, {
       acquired: () => void this.takeOver(),
-      lost: () => void this.standDown('its database connection failed'),
+      lost: () => void this.standDown('its lease was lost (its database session failed, or no longer holds the lock)'),
     });
+    this.lease = lease;
+    this.writer.fenceWith((sql) => lease.assertHeld(sql));
     await this.lease.start();
     // Ready means presence inputs have somewhere to go: this process owns, or another does.
     this.readiness.register('presence-owner', async () => ({ 'presence-owner': { status: 'up', owner: this.owning ? 'this process' : 'another process' } }));
@@ -71,6 +82,8 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
 
   private async takeOver(): Promise<void> {
     const started = Date.now();
+    // Through the event stream's lock: a former owner's write still under way commits before the load, or is fenced.
+    await this.store.write(async () => undefined);
     await this.presence.takeOver();
     this.syncs.clear();
     this.stopServing = await this.link.serve(SERVICE, (body) => this.serve(JSON.parse(body) as Forwarded));
@@ -93,7 +106,7 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
 
   /** The owner's side: apply, counting the sender's syncs; answers the event position that holds what it published. */
   private async serve({ from, userId, inputs }: Forwarded): Promise<string> {
-    await this.presence.applyHere(userId, inputs);
+    await this.applyOwning(userId, inputs);
     for (const input of inputs) {
       if (input.kind !== 'sync' && input.kind !== 'sync-end') continue;
       const key = `${userId}\u0000${input.deviceId}`;
@@ -120,6 +133,16 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** Applied here as owner; an input whose write was fenced (the lease had passed on) goes to the new owner. */
+  private async applyOwning(userId: string, inputs: PresenceInput[]): Promise<void> {
+    try {
+      await this.presence.applyHere(userId, inputs);
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      await this.forward(userId, inputs);
+    }
+  }
+
   /** A non-owner's side: to the owner, retried through a handover. */
   private async forward(userId: string, inputs: PresenceInput[]): Promise<void> {
     const body = JSON.stringify({ from: this.link.processId, userId, inputs } satisfies Forwarded);
@@ -130,8 +153,8 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
         const position = await this.link.request(SERVICE, body, Math.min(2_000, this.config.PRESENCE_OWNER_LEASE_MS));
         // What the owner published and stored is read here before the answer: the client reads its own write from this process.
         await this.store.catchUp(Number(position));
-        if (inputs.some((input) => ACKNOWLEDGED.has(input.kind))) await this.presence.refresh(userId);
-        else await this.presence.current(userId);
+        if (inputs.some((input) => ACKNOWLEDGED.has(input.kind))) await this.stored.refresh(userId);
+        else await this.stored.current(userId);
         return;
       } catch (error) {
         if (!(error instanceof NoServerError)) throw error;

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { EventStore } from '../events/event-store.service.js';
+import type { SqlExecutor } from '../database/sql-statements.js';
 import type { RoomWriteTransaction } from '../events/room-write-transaction.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import { publicationEvents } from './core/presence-rules.js';
@@ -41,6 +42,10 @@ export class PresenceWriter implements OnApplicationShutdown {
   private lastWrite: Promise<void> = Promise.resolve();
   private retryTimer?: NodeJS.Timeout;
   private stopped = false;
+  /** Set in a cluster: throws in a write made by a process that no longer owns presence. */
+  private fence: ((sql: SqlExecutor) => Promise<void>) | null = null;
+  /** What the fence threw last: such a write is not tried again here (the new owner takes its inputs). */
+  private fenced: unknown = null;
 
   constructor(
     private readonly store: EventStore,
@@ -48,9 +53,22 @@ export class PresenceWriter implements OnApplicationShutdown {
     private readonly ids: MscIdentifiers,
   ) {}
 
+  /** Every write first passes `fence`, inside its transaction: one that throws rolls the write back. */
+  fenceWith(fence: (sql: SqlExecutor) => Promise<void>): void {
+    this.fence = fence;
+  }
+
   /** The user's inputs changed in memory; their row waits for a write that names them. */
   markChanged(tracked: TrackedPresence): void {
     this.changed.add(tracked);
+  }
+
+  /** Rows left unwritten by a process that no longer owns presence: the new owner read the store, and they would be fenced. */
+  dropPending(): void {
+    this.changed.clear();
+    this.queued = [];
+    this.queuedRows = new Set();
+    clearTimeout(this.retryTimer);
   }
 
   /** Users whose rows are behind their inputs. */
@@ -95,6 +113,7 @@ export class PresenceWriter implements OnApplicationShutdown {
       try {
         return await this.writeQueued();
       } catch (error) {
+        if (error === this.fenced) throw error;
         const reason = error instanceof Error ? error.message : String(error);
         const delay = RETRY_DELAYS_MS[attempt];
         if (delay === undefined) {
@@ -133,6 +152,10 @@ export class PresenceWriter implements OnApplicationShutdown {
         this.queued = [];
         this.queuedRows = new Set();
         this.nextWrite = null;
+        await this.fence?.(tx.sql).catch((error: unknown) => {
+          this.fenced = error;
+          throw error;
+        });
         for (const { publication, roomId } of batch) await this.writePublication(tx, roomId, publication);
         // The values are taken now: inputs that change after this mark the user changed again.
         for (const tracked of rows) {
@@ -141,6 +164,8 @@ export class PresenceWriter implements OnApplicationShutdown {
         }
       });
     } catch (error) {
+      // Fenced: this process no longer owns presence, and the batch is not its to write.
+      if (error === this.fenced) throw error;
       // Back in front: nothing that came after it has been written, as writes run one at a time.
       this.queued = [...batch, ...this.queued];
       for (const tracked of rows) {

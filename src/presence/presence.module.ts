@@ -13,11 +13,23 @@ import { PresenceReader } from './presence-reader.service.js';
 import { PresenceService } from './presence.service.js';
 import { PresenceWriter } from './presence-writer.js';
 import { ProfileChangeReader } from './profile-change-reader.js';
+import { DerivedPresenceChanges } from './derived-presence-changes.js';
+import { StoredPresence } from './stored-presence.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PresenceStateEntity, UserEntity]), ProfilesModule, AccessModule],
   controllers: [LegacyPresenceController, DeviceActivityController, PresenceOwnerController],
-  providers: [PresenceService, PresenceOwnership, PresenceWriter, PresenceCommands, PresenceReader, LegacyPresenceService, ProfileChangeReader],
-  exports: [PresenceService, PresenceCommands, PresenceReader, LegacyPresenceService],
+  providers: [
+    PresenceService,
+    PresenceOwnership,
+    PresenceWriter,
+    StoredPresence,
+    DerivedPresenceChanges,
+    PresenceCommands,
+    PresenceReader,
+    LegacyPresenceService,
+    ProfileChangeReader,
+  ],
+  exports: [PresenceService, StoredPresence, PresenceCommands, PresenceReader, LegacyPresenceService],
 })
 export class PresenceModule {}

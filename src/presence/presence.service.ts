@@ -1,25 +1,15 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainEventBus } from '../common/event-bus.js';
-import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { AppConfig } from '../config/app-config.js';
-import { EventStore } from '../events/event-store.service.js';
-import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import { EMPTY_INPUTS, type PresenceInput, type PresenceSettings, type PresenceView } from './core/presence-model.js';
 import { PRESENCE_POLICIES } from './core/policies.js';
 import { BY_HAND_INPUTS } from './core/presence-rules.js';
 import { PresenceEngine, type Publication } from './presence-engine.js';
-import { publishedViewOf } from './presence-events.js';
-import { PresenceStateEntity } from './presence-state.entity.js';
-import { fromRow } from './presence-state.mapper.js';
 import { PresenceWriter } from './presence-writer.js';
-import { TrackedPresence } from './tracked-presence.js';
 import { pacingSettingsOf, presenceSettingsOf } from './presence-settings.js';
-
-/** Users whose published presence is read at boot per query. */
-const BOOT_CHUNK = 500;
+import { DerivedPresenceChanges } from './derived-presence-changes.js';
+import { StoredPresence } from './stored-presence.js';
 
 const NEVER_SEEN: PresenceView = Object.freeze({ presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null });
 
@@ -52,28 +42,17 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   private stopOnActivity?: () => void;
   private stopLearning?: () => void;
   private route?: (userId: string, inputs: PresenceInput[]) => Promise<void>;
-  /** Users being read again after another process published their presence. */
-  private readonly reloading = new Map<string, Promise<void>>();
   /** Set at shutdown: requests still being served write their inputs at once, as no tick follows. */
   private closing = false;
   /** Set once the HTTP server has closed: no one is left to acknowledge an input to. */
   private stopped = false;
-  /**
-   * The presence stream: where each user's view for others last changed with no event written
-   * (a derived lapse). Positions are times in ms, moved on by at least one per change, so they
-   * keep increasing across restarts and a client's token from before one stays meaningful.
-   */
-  private position = 0;
-  private readonly derivedAt = new Map<string, number>();
 
   constructor(
-    @InjectRepository(PresenceStateEntity) private readonly rows: Repository<PresenceStateEntity>,
-    private readonly store: EventStore,
     private readonly writer: PresenceWriter,
-    private readonly profileRooms: ProfileRoomService,
+    private readonly stored: StoredPresence,
+    private readonly derived: DerivedPresenceChanges,
     private readonly bus: DomainEventBus,
     private readonly clock: Clock,
-    private readonly ids: MscIdentifiers,
     private readonly config: AppConfig,
   ) {
     this.settings = presenceSettingsOf(config);
@@ -107,10 +86,15 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       this.clock,
       this.config.PRESENCE_TIMER_TICK_MS,
     );
-    this.position = this.clock.now();
     if (!this.enabled) return;
     this.stopOnActivity = this.listenForActivity();
-    this.stopLearning = this.listenForOtherProcesses();
+    this.stopLearning = this.stored.follow({
+      owning: () => this.ticker !== undefined,
+      restore: (tracked) => {
+        this.engine.restore(tracked);
+        this.noteDerivedChanges();
+      },
+    });
     // In a cluster the users are loaded to be read, and timers run once this process owns presence (takeOver).
     if (this.config.REDIS_URL) return this.loadAll(false);
     await this.loadAll(true);
@@ -131,6 +115,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   standDown(): void {
     clearInterval(this.ticker);
     this.ticker = undefined;
+    this.writer.dropPending();
   }
 
   /**
@@ -139,10 +124,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
    */
   private async loadAll(owning: boolean): Promise<void> {
     const now = this.clock.now();
-    const rows = await this.rows.find();
-    const published = await this.publishedViews(rows.map((row) => row.userId));
-    for (const row of rows) {
-      const tracked = fromRow(row, published.get(row.userId) ?? null);
+    for (const tracked of await this.stored.all()) {
       if (owning && tracked.inputs.devices.some((device) => (device.syncing ?? 0) > 0)) {
         tracked.inputs = {
           ...tracked.inputs,
@@ -152,7 +134,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       }
       this.engine.restore(tracked);
     }
-    this.noteDerivedChanges();
+    this.noteDerivedChanges(owning);
   }
 
   private startTimers(): void {
@@ -195,50 +177,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       this.bus.on('device.signed-in', ({ userId }) => record(userId, { kind: 'login' })),
     ];
     return () => stops.forEach((stop) => stop());
-  }
-
-  /**
-   * Presence another process published (its m.presence / m.status in a profile room): the user's
-   * stored inputs (their own view) and published view (everyone else's) are read again, so what
-   * this process serves is the store's.
-   */
-  private listenForOtherProcesses(): () => void {
-    return this.bus.on('room.events.persisted', ({ events, learned }) => {
-      // The owner's engine is the truth; only the others read what it published.
-      if (!learned || this.ticker) return;
-      const types = [...this.ids.both('presence'), ...this.ids.both('status')];
-      const owners = new Set(events.filter((event) => types.includes(event.type) && event.stateKey !== null).map((event) => event.sender));
-      for (const userId of owners) void this.refresh(userId);
-    });
-  }
-
-  /** Reads the user's stored inputs and published view again (after any reading under way); never rejects. */
-  refresh(userId: string): Promise<void> {
-    const reload: Promise<void> = (this.reloading.get(userId) ?? Promise.resolve())
-      .then(() => this.reload(userId))
-      .catch((error: unknown) => this.logger.error(`presence of ${userId} not read again`, error instanceof Error ? error.stack : String(error)))
-      .finally(() => {
-        if (this.reloading.get(userId) === reload) this.reloading.delete(userId);
-      });
-    this.reloading.set(userId, reload);
-    return reload;
-  }
-
-  /** Resolves once what another process published of the user has been read here. */
-  async current(userId: string): Promise<void> {
-    await this.reloading.get(userId);
-  }
-
-  private async reload(userId: string): Promise<void> {
-    const row = await this.rows.findOneBy({ userId });
-    const published = await this.publishedOf(userId);
-    this.engine.restore(row ? fromRow(row, published) : new TrackedPresence(userId, EMPTY_INPUTS, published));
-  }
-
-  /** The published view from the profile room's state, as the mirror holds it (it learned the events). */
-  private async publishedOf(userId: string): Promise<PresenceView | null> {
-    const roomId = (await this.profileRooms.profileRoomIds([userId])).get(userId);
-    return roomId ? publishedViewOf(await this.store.currentState(roomId), this.ids) : null;
   }
 
   /**
@@ -290,28 +228,14 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     return this.engine.tracked(userId)?.inputs ?? EMPTY_INPUTS;
   }
 
-  /** Where the presence stream stands (see `derivedChangesBetween`). */
-  currentPosition(): number {
-    return this.position;
-  }
-
-  /** Users among `userIds` whose view for others changed with no event within the window (since, upTo] of the presence stream. */
-  derivedChangesBetween(userIds: Iterable<string>, since: number, upTo: number): Set<string> {
-    const changed = new Set<string>();
-    for (const userId of userIds) {
-      const at = this.derivedAt.get(userId);
-      if (at !== undefined && at > since && at <= upTo) changed.add(userId);
-    }
-    return changed;
-  }
-
-  /** Moves the presence stream on for each derived change the engine reports, and tells the live channels. */
-  private noteDerivedChanges(): void {
-    for (const userId of this.engine.takeDerivedChanges()) {
-      this.position = Math.max(this.position + 1, this.clock.now());
-      this.derivedAt.set(userId, this.position);
-      this.bus.emit('presence.derived-change', { userId });
-    }
+  /**
+   * Notes the derived changes the engine found on the presence stream. Only the owner's (whose
+   * timers run) count: another process's engine reads what the owner published and hears of the
+   * owner's changes (DerivedPresenceChanges).
+   */
+  private noteDerivedChanges(owning = !this.config.REDIS_URL || this.ticker !== undefined): void {
+    const changes = this.engine.takeDerivedChanges();
+    if (owning) this.derived.note(changes);
   }
 
   /** One sweep of the timer wheel: re-evaluate users whose presence may have changed by itself. */
@@ -333,20 +257,5 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       }
     })();
     return this.ticking;
-  }
-
-  /** What each user's profile room holds for others, read in chunks of users. */
-  private async publishedViews(userIds: string[]): Promise<Map<string, PresenceView>> {
-    const views = new Map<string, PresenceView>();
-    const types = [...this.ids.both('presence'), ...this.ids.both('status')];
-    for (let start = 0; start < userIds.length; start += BOOT_CHUNK) {
-      const rooms = await this.profileRooms.profileRoomIds(userIds.slice(start, start + BOOT_CHUNK));
-      const states = await this.store.currentStateOfRooms([...rooms.values()], types);
-      for (const [userId, roomId] of rooms) {
-        const view = publishedViewOf(states.get(roomId)!, this.ids);
-        if (view) views.set(userId, view);
-      }
-    }
-    return views;
   }
 }

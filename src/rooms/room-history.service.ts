@@ -29,10 +29,10 @@ export class RoomHistoryService {
     roomId: string,
     query: MessagesQueryDto,
   ): Promise<{ chunk: ClientEvent[]; start: string; end?: string }> {
+    // Caught up with every process's commits, so the head below holds them.
     await this.rooms.readableState(requester, roomId);
     const filter = query.filter === undefined ? undefined : parseRoomEventFilter(parseFilterText(query.filter, this.filterBounds), this.filterBounds);
     const limit = Math.min(query.limit ?? filter?.limit ?? 10, 1000);
-    await this.store.caughtUp();
     const head = this.store.currentPosition();
     const from = query.from === undefined ? (query.dir === 'b' ? head : 0) : StreamToken.parse(query.from).events;
     const to = query.to === undefined ? undefined : StreamToken.parse(query.to).events;

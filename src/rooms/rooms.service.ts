@@ -161,8 +161,9 @@ export class RoomsService {
     return eventId;
   }
 
-  /** The current state of a room the requester is in. */
+  /** The current state of a room the requester is in; in a cluster it holds whatever any process committed before the read began. */
   async readableState(requester: Requester, roomId: string): Promise<RoomState> {
+    await this.store.caughtUp();
     const state = await this.store.currentState(roomId);
     if (state.membership(requester.userId) !== 'join') {
       throw MatrixError.forbidden(`You are not in the room ${roomId}`);

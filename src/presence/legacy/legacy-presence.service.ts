@@ -15,8 +15,10 @@ import { LegacyFlagsService } from '../../legacy/legacy-flags.service.js';
 import { ProfileRoomService } from '../../profiles/profile-room.service.js';
 import type { PresenceState } from '../core/presence-model.js';
 import { legacyPresenceContent, parseWirePresence } from '../presence-events.js';
+import { DerivedPresenceChanges } from '../derived-presence-changes.js';
 import { PresenceCommands } from '../presence-commands.service.js';
 import { PresenceService } from '../presence.service.js';
+import { StoredPresence } from '../stored-presence.js';
 import { ProfileChangeReader } from '../profile-change-reader.js';
 
 export interface LegacyPresenceEvent {
@@ -39,6 +41,8 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly presence: PresenceService,
     private readonly commands: PresenceCommands,
+    private readonly derived: DerivedPresenceChanges,
+    private readonly stored: StoredPresence,
     private readonly access: RoomAccessService,
     private readonly flags: LegacyFlagsService,
     private readonly store: EventStore,
@@ -66,7 +70,7 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
 
   /** Where the presence stream stands, for /sync tokens. */
   currentPosition(): number {
-    return this.presence.currentPosition();
+    return this.derived.currentPosition();
   }
 
   /** PUT /presence/{userId}/status: the manual layer (msc3032) or the device slot (legacy policy). */
@@ -109,6 +113,7 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
     if (!(await this.access.maySeePresence(requester.userId, userId))) {
       throw MatrixError.forbidden('You are not allowed to see their presence');
     }
+    await this.stored.caughtUp(userId, requester.userId);
     return legacyPresenceContent(this.presence.view(userId, requester.userId), this.clock.now(), this.ids, {}, { nullStatus: true });
   }
 
@@ -129,7 +134,7 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
         ? visible
         : new Set([
             ...(await this.changes.usersChangedBetween(me, visible, since.events, upTo.events)),
-            ...this.presence.derivedChangesBetween(visible, since.presence, upTo.presence),
+            ...this.derived.changesBetween(visible, since.presence, upTo.presence),
           ]);
     const now = this.clock.now();
     const events: LegacyPresenceEvent[] = [];

@@ -1,0 +1,115 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { DomainEventBus } from '../common/event-bus.js';
+import { MscIdentifiers } from '../common/msc-identifiers.js';
+import { AppConfig } from '../config/app-config.js';
+import { EventStore } from '../events/event-store.service.js';
+import { ProfileRoomService } from '../profiles/profile-room.service.js';
+import { EMPTY_INPUTS, type PresenceView } from './core/presence-model.js';
+import { publishedViewOf } from './presence-events.js';
+import { PresenceStateEntity } from './presence-state.entity.js';
+import { fromRow } from './presence-state.mapper.js';
+import { TrackedPresence } from './tracked-presence.js';
+
+/** Users whose published presence is read per query. */
+const CHUNK = 500;
+
+/** How a process that does not own presence puts what it read into its engine. */
+export interface PresenceFollower {
+  /** Whether this process owns presence now: its engine is then the truth, and reads nothing back. */
+  owning(): boolean;
+  restore(tracked: TrackedPresence): void;
+}
+
+/**
+ * What the store holds of users' presence, read into the engine's shape: each user's inputs (their
+ * presence_state row) and what their profile room shows others (m.presence / m.status state, as
+ * the store's mirror holds it). In a cluster, a process that does not own presence reads a user
+ * again whenever the owner publishes for them (`follow`), so what it serves is the store's.
+ */
+@Injectable()
+export class StoredPresence {
+  private readonly logger = new Logger(StoredPresence.name);
+  private follower?: PresenceFollower;
+  /** Users being read again after another process published their presence. */
+  private readonly reloading = new Map<string, Promise<void>>();
+
+  constructor(
+    @InjectRepository(PresenceStateEntity) private readonly rows: Repository<PresenceStateEntity>,
+    private readonly store: EventStore,
+    private readonly profileRooms: ProfileRoomService,
+    private readonly bus: DomainEventBus,
+    private readonly ids: MscIdentifiers,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Reads again, into `follower`, each user whose m.presence / m.status another process published; returns what stops. */
+  follow(follower: PresenceFollower): () => void {
+    this.follower = follower;
+    const types = [...this.ids.both('presence'), ...this.ids.both('status')];
+    return this.bus.on('room.events.persisted', ({ events, learned }) => {
+      if (!learned || follower.owning()) return;
+      const owners = new Set(events.filter((event) => types.includes(event.type) && event.stateKey !== null).map((event) => event.sender));
+      for (const userId of owners) void this.refresh(userId);
+    });
+  }
+
+  /** Reads the user's stored inputs and published view again (after any reading under way); never rejects. */
+  refresh(userId: string): Promise<void> {
+    const reload: Promise<void> = (this.reloading.get(userId) ?? Promise.resolve())
+      .then(async () => this.follower?.restore(await this.one(userId)))
+      .catch((error: unknown) => this.logger.error(`presence of ${userId} not read again`, error instanceof Error ? error.stack : String(error)))
+      .finally(() => {
+        if (this.reloading.get(userId) === reload) this.reloading.delete(userId);
+      });
+    this.reloading.set(userId, reload);
+    return reload;
+  }
+
+  /** Resolves once what another process published of the user has been read here. */
+  async current(userId: string): Promise<void> {
+    await this.reloading.get(userId);
+  }
+
+  /**
+   * A read on a process that does not own presence first learns what any process committed
+   * before it began (the events, then the user's published view), and the user's own inputs when
+   * they read themselves, which an acknowledged change may have stored with nothing published.
+   */
+  async caughtUp(userId: string, viewerId: string): Promise<void> {
+    if (!this.config.REDIS_URL || !this.follower || this.follower.owning()) return;
+    await this.store.caughtUp();
+    await (userId === viewerId ? this.refresh(userId) : this.current(userId));
+  }
+
+  /** Every user with stored inputs. */
+  async all(): Promise<TrackedPresence[]> {
+    const rows = await this.rows.find();
+    const published = await this.publishedViews(rows.map((row) => row.userId));
+    return rows.map((row) => fromRow(row, published.get(row.userId) ?? null));
+  }
+
+  /** One user, with no inputs when none are stored. */
+  async one(userId: string): Promise<TrackedPresence> {
+    const row = await this.rows.findOneBy({ userId });
+    const roomId = (await this.profileRooms.profileRoomIds([userId])).get(userId);
+    const published = roomId ? publishedViewOf(await this.store.currentState(roomId), this.ids) : null;
+    return row ? fromRow(row, published) : new TrackedPresence(userId, EMPTY_INPUTS, published);
+  }
+
+  /** Published views of many users, read in chunks of users; users with none are left out. */
+  private async publishedViews(userIds: readonly string[]): Promise<Map<string, PresenceView>> {
+    const views = new Map<string, PresenceView>();
+    const types = [...this.ids.both('presence'), ...this.ids.both('status')];
+    for (let start = 0; start < userIds.length; start += CHUNK) {
+      const rooms = await this.profileRooms.profileRoomIds(userIds.slice(start, start + CHUNK));
+      const states = await this.store.currentStateOfRooms([...rooms.values()], types);
+      for (const [userId, roomId] of rooms) {
+        const view = publishedViewOf(states.get(roomId)!, this.ids);
+        if (view) views.set(userId, view);
+      }
+    }
+    return views;
+  }
+}
