@@ -13,6 +13,8 @@ export interface ClusterTopics {
   peeks: string;
   /** An access token's stored hash that no longer signs in. */
   'token-revoked': string;
+  /** A room's history is about to be purged up to a position: `<position> <room ID>`. */
+  'history-purged': string;
 }
 
 export type ClusterTopic = keyof ClusterTopics;

@@ -7,6 +7,7 @@ import { DeviceActivityController, LegacyPresenceController } from './legacy/leg
 import { LegacyPresenceService } from './legacy/legacy-presence.service.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
 import { PresenceCommands } from './presence-commands.service.js';
+import { PresenceHistoryRetention } from './presence-history-retention.js';
 import { PresenceOwnerController } from './presence-owner.controller.js';
 import { PresenceOwnership } from './presence-ownership.js';
 import { PresenceReader } from './presence-reader.service.js';
@@ -17,7 +18,7 @@ import { ProfileChangeReader } from './profile-change-reader.js';
 @Module({
   imports: [TypeOrmModule.forFeature([PresenceStateEntity, UserEntity]), ProfilesModule, AccessModule],
   controllers: [LegacyPresenceController, DeviceActivityController, PresenceOwnerController],
-  providers: [PresenceService, PresenceOwnership, PresenceWriter, PresenceCommands, PresenceReader, LegacyPresenceService, ProfileChangeReader],
+  providers: [PresenceService, PresenceOwnership, PresenceWriter, PresenceCommands, PresenceReader, LegacyPresenceService, ProfileChangeReader, PresenceHistoryRetention],
   exports: [PresenceService, PresenceCommands, PresenceReader, LegacyPresenceService],
 })
 export class PresenceModule {}
