@@ -152,6 +152,9 @@ describe('presence history retention', () => {
     const statuses = back.chunk.map((event: RoomEvent) => event.content.status_msg).filter(Boolean).reverse();
     expect(['fresh 1', 'fresh 2', 'fresh 3', 'fresh 4'].slice(-statuses.length)).toEqual(statuses);
     expect(statuses).toContain('fresh 4');
+
+    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    expect(Number(/^presence_rooms_history_purged_events_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(superseded.length);
   });
 
   it('leaves rooms other than profile rooms, and other event types, alone', async () => {

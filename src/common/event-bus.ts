@@ -26,6 +26,8 @@ export interface DomainEventMap {
   'presence.swept': { durationMs: number };
   /** What others see of a user changed with no event written (a derived currently_active lapse). */
   'presence.derived-change': { userId: string };
+  /** Superseded history of a room was purged: how many events went. */
+  'history.purged': { events: number };
 }
 
 @Injectable()

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DomainEventBus } from '../common/event-bus.js';
 import { DatabaseWriter } from '../database/database-writer.service.js';
 import { SqlStatements } from '../database/sql-statements.js';
 import { HistoryHorizons } from './history-horizons.js';
@@ -30,6 +31,7 @@ export class HistoryPurger {
     private readonly sql: SqlStatements,
     private readonly writer: DatabaseWriter,
     private readonly horizons: HistoryHorizons,
+    private readonly bus: DomainEventBus,
   ) {}
 
   /** Rooms of the scope holding an event of its types sent before the window that is not current state. */
@@ -81,6 +83,7 @@ export class HistoryPurger {
         horizon,
       );
     });
+    this.bus.emit('history.purged', { events: purge.length });
     return purge.length;
   }
 }
