@@ -4,6 +4,7 @@ import { PeeksAndLegacyUsage1795363117990 } from './1795363117990-peeks-and-lega
 import { EventsTxnPartialIndex1795377201868 } from './1795377201868-events-txn-partial-index.js';
 import { PresenceStateWithoutPublished1795381311510 } from './1795381311510-presence-state-without-published.js';
 import { DropEventsStateKeyIndex1795390301633 } from './1795390301633-drop-events-state-key-index.js';
+import { RoomHistoryHorizons1795400000000 } from './1795400000000-room-history-horizons.js';
 
 /** Every migration, oldest first. Append-only: a released migration is never edited. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   EventsTxnPartialIndex1795377201868,
   PresenceStateWithoutPublished1795381311510,
   DropEventsStateKeyIndex1795390301633,
+  RoomHistoryHorizons1795400000000,
 ];

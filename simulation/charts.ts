@@ -59,12 +59,12 @@ export function frontierChart(figures: ModelFigures[]): TopLevelSpec {
   };
 }
 
-/** Storage of presence history over 30 days for 1,000 users, as event JSON and as measured SQLite growth. */
+/** Storage of presence history over 30 days for 1,000 users, as event JSON and as measured SQLite growth, with and without retention. */
 export function storageChart(lines: StorageLine[]): TopLevelSpec {
   const values = lines.flatMap((line) => line.megabytes.map((megabytes, day) => ({ line: line.label, day: day + 1, megabytes })));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Presence history stored by 1,000 users over 30 days (no retention)',
+    title: 'Presence history stored by 1,000 users over 30 days, without and with retention',
     data: { values },
     mark: { type: 'line', point: true },
     width: 480,

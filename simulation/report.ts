@@ -1,5 +1,5 @@
 import type { ModelFigures } from '../src/simulation/measure.js';
-import type { SqliteSample } from '../src/simulation/report-data.js';
+import { retentionRows, type SqliteSample } from '../src/simulation/report-data.js';
 
 export interface RunInfo {
   date: string;
@@ -41,6 +41,17 @@ function settingRow(figure: ModelFigures): string {
   return `| ${figure.isDefault ? '**' : ''}${figure.id}${figure.isDefault ? '**' : ''} | ${number(figure.updatesPerActiveUserHour)} | ${causes} | ${kilobytes(figure.storedBytesPerUserDay)} | ${number(figure.lagP50, 1)} / ${number(figure.lagP95, 1)} / ${number(figure.lagMax, 1)} | ${number(figure.flipFlopsPerActiveUserHour, 3)} | ${number(figure.federation.transactionsPerServerDay, 0)} | ${kilobytes(figure.federation.bytesPerServerDay)} |`;
 }
 
+function retentionTable(figures: ModelFigures[]): string[] {
+  const rows = retentionRows(figures);
+  if (rows.length === 0) return [];
+  const labels = rows[0].megabytes.map((cell) => cell.label);
+  return [
+    `| model (defaults) | ${labels.join(' | ')} |`,
+    `|---|${labels.map(() => '---:').join('|')}|`,
+    ...rows.map((row) => `| ${row.model} | ${row.megabytes.map((cell) => number(cell.megabytes, 1)).join(' | ')} |`),
+  ];
+}
+
 /** The report: what was run, the figures at each model's defaults, the charts, every setting, and what each figure means. */
 export function reportMarkdown(run: RunInfo, figures: ModelFigures[], checks: ServerCheck[], charts: Record<string, string>): string {
   const defaults = figures.filter((figure) => figure.isDefault);
@@ -79,6 +90,10 @@ export function reportMarkdown(run: RunInfo, figures: ModelFigures[], checks: Se
     '## Storage over 30 days',
     '',
     image('storage', 'presence history stored over 30 days'),
+    '',
+    'With `PRESENCE_HISTORY_RETENTION_MS`, superseded m.presence and m.status events older than the window are purged (current state kept). Each model\'s events at its defaults, the simulated day repeated for 30 days and purged once a day by the server\'s own selection (`planHistoryPurge`): event JSON kept by 1,000 users at the end of day 30, in MB.',
+    '',
+    ...retentionTable(figures),
     '',
     '## Federation traffic per remote server',
     '',

@@ -15,6 +15,8 @@ export interface ClusterTopics {
   'token-revoked': string;
   /** Derived presence changes the owner noted: `<presence position> <user ID>` lines. */
   'presence-derived': string;
+  /** A room's history is about to be purged up to a position: `<position> <room ID>`. */
+  'history-purged': string;
 }
 
 export type ClusterTopic = keyof ClusterTopics;

@@ -5,7 +5,7 @@ import { CLUSTER_LINK, LocalLink, type ClusterLink, type ClusterTopic } from './
 import { RateLimits } from './rate-limits.js';
 import { RedisLink } from './redis-link.js';
 
-const TOPICS: ClusterTopic[] = ['events', 'account-data', 'peeks', 'token-revoked', 'presence-derived'];
+const TOPICS: ClusterTopic[] = ['events', 'account-data', 'peeks', 'token-revoked', 'presence-derived', 'history-purged'];
 
 /**
  * The link between processes sharing a database (REDIS_URL), or the local one. With Redis,

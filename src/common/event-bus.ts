@@ -29,6 +29,8 @@ export interface DomainEventMap {
    * this presence stream position; `learned` when the presence owner is another process.
    */
   'presence.derived-change': { userId: string; position: number; learned?: true };
+  /** Superseded history of a room was purged: how many events went. */
+  'history.purged': { events: number };
 }
 
 @Injectable()

@@ -142,6 +142,12 @@ describe('presence settings', () => {
     }
   });
 
+  it('keeps presence history for ever unless a retention is set, purging hourly by default', () => {
+    expect(loadAppConfig({}).PRESENCE_HISTORY_RETENTION_MS).toBeUndefined();
+    expect(loadAppConfig({}).PRESENCE_HISTORY_PURGE_INTERVAL_MS).toBe(3_600_000);
+    expect(loadAppConfig({ PRESENCE_HISTORY_RETENTION_MS: '604800000' }).PRESENCE_HISTORY_RETENTION_MS).toBe(604_800_000);
+  });
+
   it('accepts a fractional rate limit', () => {
     expect(loadAppConfig({ RATE_LIMIT_PRESENCE_PER_SECOND: '0.5' }).RATE_LIMIT_PRESENCE_PER_SECOND).toBe(0.5);
   });
@@ -155,6 +161,9 @@ describe('presence settings', () => {
     ['PRESENCE_MAX_LAG_MS', '-1'],
     ['PRESENCE_PUBLISH_ACTIVITY_LAPSES', 'yes'],
     ['PRESENCE_PUBLISH_ACTIVITY_BLIPS', '1'],
+    ['PRESENCE_HISTORY_RETENTION_MS', '0'],
+    ['PRESENCE_HISTORY_RETENTION_MS', '7d'],
+    ['PRESENCE_HISTORY_PURGE_INTERVAL_MS', '10'],
   ])('refuses %s=%s', (key, value) => {
     expect(() => loadAppConfig({ [key]: value })).toThrow(ConfigError);
   });

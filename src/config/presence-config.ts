@@ -105,6 +105,23 @@ export class PresenceConfig extends DatabaseConfig {
   @Max(60_000)
   PRESENCE_TIMER_TICK_MS = 1000;
 
+  /**
+   * How long superseded m.presence and m.status events stay in profile rooms (MSC1763's retention
+   * in spirit); older ones are purged, current state always kept. Unset keeps them for ever.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  PRESENCE_HISTORY_RETENTION_MS?: number;
+
+  /** How often the purge of superseded presence history runs, when a retention is set. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(86_400_000)
+  PRESENCE_HISTORY_PURGE_INTERVAL_MS = 3_600_000;
+
   /** Presence updates per user per second (legacy PUT, activity reports), with a burst. */
   @Transform(toNumber)
   @IsNumber()

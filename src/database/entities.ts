@@ -2,6 +2,7 @@ import { AccountDataEntity } from '../account-data/account-data.entity.js';
 import { DeviceEntity } from '../accounts/device.entity.js';
 import { UserEntity } from '../accounts/user.entity.js';
 import { EventEntity } from '../events/event.entity.js';
+import { RoomHistoryHorizonEntity } from '../events/room-history-horizon.entity.js';
 import { RoomMembershipEntity } from '../events/room-membership.entity.js';
 import { RoomStateEntity } from '../events/room-state.entity.js';
 import { RoomAliasEntity } from '../rooms/room-alias.entity.js';
@@ -20,6 +21,7 @@ export const entities = [
   EventEntity,
   RoomStateEntity,
   RoomMembershipEntity,
+  RoomHistoryHorizonEntity,
   FilterEntity,
   AccountDataEntity,
   PresenceStateEntity,

@@ -7,6 +7,8 @@ import { RoomEntity } from '../rooms/room.entity.js';
 import { EventEntity } from './event.entity.js';
 import { EventQueries } from './event-queries.js';
 import { EventStore } from './event-store.service.js';
+import { HistoryHorizons } from './history-horizons.js';
+import { HistoryPurger } from './history-purger.js';
 import { RoomMembershipEntity } from './room-membership.entity.js';
 import { RoomStateEntity } from './room-state.entity.js';
 import { StreamNotifier } from './stream-notifier.service.js';
@@ -17,7 +19,7 @@ import { StreamNotifier } from './stream-notifier.service.js';
   imports: [
     TypeOrmModule.forFeature([EventEntity, RoomStateEntity, RoomMembershipEntity, RoomEntity, RoomAliasEntity]),
   ],
-  providers: [EventQueries, EventStore, DomainEventBus, Clock, StreamNotifier],
-  exports: [EventStore, DomainEventBus, Clock, StreamNotifier],
+  providers: [EventQueries, EventStore, HistoryHorizons, HistoryPurger, DomainEventBus, Clock, StreamNotifier],
+  exports: [EventStore, HistoryHorizons, HistoryPurger, DomainEventBus, Clock, StreamNotifier],
 })
 export class EventsModule {}

@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { RoomAccessService } from '../access/room-access.service.js';
 import type { Requester } from '../auth/requester.js';
 import { MatrixError } from '../common/matrix-error.js';
+import type { EventEntity } from '../events/event.entity.js';
 import { EventStore } from '../events/event-store.service.js';
+import { HistoryHorizons } from '../events/history-horizons.js';
 import { StreamToken } from '../events/stream-token.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import { toStateEvent } from './mappers.js';
@@ -16,7 +18,8 @@ const CATCH_UP_PAGE = 100;
  * only wake it; what it delivers is read from the store, so nothing is lost between a
  * notification and the next, and a resumed stream replays exactly what came after its token.
  * Access is checked again for every item; a viewer who lost it gets a final FORBIDDEN error and
- * the stream ends.
+ * the stream ends. A `since` below the room's purge horizon first gets the room's whole state at
+ * the horizon, flagged `historyPurged`, then what came after.
  */
 @Injectable()
 export class LiveSubscriptions {
@@ -25,6 +28,7 @@ export class LiveSubscriptions {
     private readonly store: EventStore,
     private readonly access: RoomAccessService,
     private readonly profileRooms: ProfileRoomService,
+    private readonly horizons: HistoryHorizons,
   ) {}
 
   /** Every new state event of a profile room, in order, each with a token to resume after it. */
@@ -36,18 +40,32 @@ export class LiveSubscriptions {
     try {
       for (;;) {
         for (;;) {
-          const events = await this.store.roomEvents({
-            roomId,
-            after: position,
-            upTo: this.store.currentPosition(),
-            limit: CATCH_UP_PAGE,
-            newestFirst: false,
-            accept: (event) => event.stateKey !== null,
-          });
+          const { value: events, from } = await this.horizons.readFrom(roomId, position, (after) =>
+            this.store.roomEvents({
+              roomId,
+              after,
+              upTo: this.store.currentPosition(),
+              limit: CATCH_UP_PAGE,
+              newestFirst: false,
+              accept: (event) => event.stateKey !== null,
+            }),
+          );
+          if (from > position) {
+            const stale = StreamToken.ZERO.withEvents(position).toString();
+            const { value: state, from: at } = await this.horizons.readFrom(roomId, from, async (at) => (await this.store.stateBefore(roomId, at + 1)).events());
+            const ordered = state.sort((a, b) => a.streamOrdering - b.streamOrdering);
+            for (const [index, event] of ordered.entries()) {
+              await this.access.assertMayRead(viewer.userId, roomId);
+              const token = index === ordered.length - 1 ? StreamToken.ZERO.withEvents(at).toString() : stale;
+              yield item(event, token, true);
+            }
+            position = at;
+            continue;
+          }
           for (const event of events.slice(0, CATCH_UP_PAGE)) {
             await this.access.assertMayRead(viewer.userId, roomId);
             position = event.streamOrdering;
-            yield Object.assign(new ProfileRoomEvent(), { token: StreamToken.ZERO.withEvents(position).toString(), event: toStateEvent(event) });
+            yield item(event, StreamToken.ZERO.withEvents(position).toString(), false);
           }
           if (events.length <= CATCH_UP_PAGE) break;
         }
@@ -70,4 +88,8 @@ export class LiveSubscriptions {
     if (!(await this.profileRooms.ownerOf(target.roomId!))) throw MatrixError.invalidParam(`${target.roomId} is not a profile room`);
     return target.roomId!;
   }
+}
+
+function item(event: EventEntity, token: string, historyPurged: boolean): ProfileRoomEvent {
+  return Object.assign(new ProfileRoomEvent(), { token, event: toStateEvent(event), historyPurged });
 }

@@ -7,6 +7,7 @@ import { DeviceActivityController, LegacyPresenceController } from './legacy/leg
 import { LegacyPresenceService } from './legacy/legacy-presence.service.js';
 import { PresenceStateEntity } from './presence-state.entity.js';
 import { PresenceCommands } from './presence-commands.service.js';
+import { PresenceHistoryRetention } from './presence-history-retention.js';
 import { PresenceOwnerController } from './presence-owner.controller.js';
 import { PresenceOwnership } from './presence-ownership.js';
 import { PresenceReader } from './presence-reader.service.js';
@@ -29,6 +30,7 @@ import { StoredPresence } from './stored-presence.js';
     PresenceReader,
     LegacyPresenceService,
     ProfileChangeReader,
+    PresenceHistoryRetention,
   ],
   exports: [PresenceService, StoredPresence, PresenceCommands, PresenceReader, LegacyPresenceService],
 })

@@ -6,11 +6,16 @@ import { AppConfig } from '../config/app-config.js';
 import { eventMatches } from '../events/event-filter.js';
 import { filterBoundsOf, parseFilterText, parseRoomEventFilter, type FilterBounds } from '../events/filter-validation.js';
 import { EventStore } from '../events/event-store.service.js';
+import { HistoryHorizons } from '../events/history-horizons.js';
 import { StreamToken } from '../events/stream-token.js';
 import type { MessagesQueryDto } from './dto/messages-query.dto.js';
 import { RoomsService } from './rooms.service.js';
 
-/** Paginating a room's timeline (GET /rooms/{roomId}/messages). */
+/**
+ * Paginating a room's timeline (GET /rooms/{roomId}/messages). History stops at the room's purge
+ * horizon, as Synapse's does after a purge: paging back ends there (no `end`), and a `from` below
+ * it pages forward from it.
+ */
 @Injectable()
 export class RoomHistoryService {
   private readonly filterBounds: FilterBounds;
@@ -18,6 +23,7 @@ export class RoomHistoryService {
   constructor(
     private readonly store: EventStore,
     private readonly rooms: RoomsService,
+    private readonly horizons: HistoryHorizons,
     private readonly clock: Clock,
     config: AppConfig,
   ) {
@@ -37,14 +43,16 @@ export class RoomHistoryService {
     const from = query.from === undefined ? (query.dir === 'b' ? head : 0) : StreamToken.parse(query.from).events;
     const to = query.to === undefined ? undefined : StreamToken.parse(query.to).events;
     const backwards = query.dir === 'b';
-    const found = await this.store.roomEvents({
-      roomId,
-      after: backwards ? (to ?? 0) : from,
-      upTo: backwards ? from : Math.min(to ?? head, head),
-      limit,
-      newestFirst: backwards,
-      accept: (event) => eventMatches(filter, { type: event.type, sender: event.sender, content: event.content }),
-    });
+    const { value: found } = await this.horizons.readFrom(roomId, backwards ? (to ?? 0) : from, (after) =>
+      this.store.roomEvents({
+        roomId,
+        after,
+        upTo: backwards ? from : Math.min(to ?? head, head),
+        limit,
+        newestFirst: backwards,
+        accept: (event) => eventMatches(filter, { type: event.type, sender: event.sender, content: event.content }),
+      }),
+    );
     const page = found.slice(0, limit);
     const now = this.clock.now();
     const viewer = { userId: requester.userId, deviceId: requester.deviceId };

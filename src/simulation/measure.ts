@@ -11,6 +11,7 @@ import { federationFigures, type FederationFigures } from './federation.js';
 import { countFlipFlops, percentile, ratio } from './figures.js';
 import type { ModelSetting } from './models.js';
 import type { Population } from './population.js';
+import { retainedBytesPerUser, type StoredEvent } from './retention.js';
 import { storedEventBytes } from './wire-sizes.js';
 
 /** Users run through one engine at a time: enough to share its timer wheel, few enough to keep memory flat. */
@@ -86,6 +87,11 @@ export interface ModelFigures {
   flipFlops: number;
   flipFlopsPerActiveUserHour: number;
   federation: FederationFigures;
+  /**
+   * At a state-event model's defaults: the mean bytes of event JSON a user keeps at the end of
+   * each of 30 days of that day repeated, with no retention and with each retention window.
+   */
+  retention: Array<{ label: string; bytesByDay: number[] }>;
 }
 
 const IDS = new MscIdentifiers('stable');
@@ -108,17 +114,23 @@ export function modelFigures(population: Population, setting: ModelSetting, perU
   let flipFlops = 0;
   const lags: number[] = [];
   const followers = new Set<number>();
+  const stored: StoredEvent[][] = [];
   population.users.forEach((user, index) => {
     const run = perUser[index];
     activeUserHours += activeHours[index];
     updates += run.length;
     flipFlops += countFlipFlops(run.filter((update) => update.kind === 'presence'), FLIP_FLOP_WINDOW_MS);
     user.followers.forEach((follower) => followers.add(follower));
+    const kept: StoredEvent[] = [];
+    stored.push(kept);
     for (const update of run) {
       byCause[update.kind === 'status' ? 'status' : (presenceEventCause(update.previous, update.view, update.refresh) ?? 'last_active')] += 1;
       lags.push(update.lag);
       const bytes = deliveredBytes(setting, user.userId, update);
-      if (setting.model !== 'edu-legacy') storedBytes += bytes;
+      if (setting.model !== 'edu-legacy') {
+        storedBytes += bytes;
+        kept.push({ at: update.at, kind: update.kind, bytes });
+      }
       deliveries += user.followers.length;
       delivered += bytes * user.followers.length;
     }
@@ -143,5 +155,6 @@ export function modelFigures(population: Population, setting: ModelSetting, perU
     flipFlops,
     flipFlopsPerActiveUserHour: perHour(flipFlops),
     federation: federationFigures(population, setting.model, perUser),
+    retention: setting.isDefault && setting.model !== 'edu-legacy' ? retainedBytesPerUser(population.users, stored) : [],
   };
 }

@@ -1,7 +1,7 @@
 import type { ModelFigures } from './measure.js';
 import { DEFAULT_KNOBS } from './models.js';
 import { SIMULATED_DAY } from './population.js';
-import { diurnalRows, figuresCsv, storageLines, STORAGE_DAYS } from './report-data.js';
+import { diurnalRows, figuresCsv, retentionRows, storageLines, STORAGE_DAYS } from './report-data.js';
 
 function figures(model: ModelFigures['model'], id: string, isDefault: boolean, storedBytesPerUserDay: number, updates: number): ModelFigures {
   return {
@@ -23,6 +23,7 @@ function figures(model: ModelFigures['model'], id: string, isDefault: boolean, s
     flipFlops: 0,
     flipFlopsPerActiveUserHour: 0,
     federation: { servers: 0, transactionsPerServerDay: 0, bytesPerServerDay: 0, joinEvents: 0, joinBytesPerRoom: 0, perServer: [] },
+    retention: [],
   };
 }
 
@@ -38,6 +39,25 @@ describe('report data', () => {
     // 600 bytes an event × 5 events a user-day (50 over 10 users) × 1,000 users = 3 MB a day.
     expect(lines[1].megabytes[0]).toBeCloseTo(3);
     expect(lines[2].megabytes[9]).toBeCloseTo(5);
+  });
+
+  it('draws the defaults\' storage under each retention window beside none, and tabulates day 30', () => {
+    const growing = Array.from({ length: STORAGE_DAYS }, (_, day) => 1000 * (day + 1));
+    const levelled = growing.map((bytes) => Math.min(bytes, 7000));
+    const defaults = {
+      ...figures('pdu-msc3032', 'a', true, 1000, 50),
+      retention: [
+        { label: 'no retention', bytesByDay: growing },
+        { label: '7-day retention', bytesByDay: levelled },
+      ],
+    };
+    const lines = storageLines([defaults], []);
+    expect(lines.map((line) => line.label)).toEqual(['pdu-msc3032 defaults, event JSON', 'pdu-msc3032 defaults, event JSON, 7-day retention']);
+    // 7,000 bytes a user × 1,000 users = 7 MB from day 7 on.
+    expect(lines[1].megabytes[29]).toBeCloseTo(7);
+    expect(retentionRows([defaults, figures('edu-legacy', 'c', true, 0, 90)])).toEqual([
+      { model: 'pdu-msc3032', megabytes: [{ label: 'no retention', megabytes: 30 }, { label: '7-day retention', megabytes: 7 }] },
+    ]);
   });
 
   it('counts updates per hour since the day\'s midnight UTC', () => {

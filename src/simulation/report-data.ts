@@ -2,11 +2,12 @@ import type { WrittenEvent } from './engine-run.js';
 import { ratio, storageGrowth } from './figures.js';
 import type { ModelFigures } from './measure.js';
 import { SIMULATED_DAY } from './population.js';
+import { RETENTION_WINDOWS, STORAGE_DAYS } from './retention.js';
 
 const HOUR = 3_600_000;
 /** The storage chart's population. */
 export const STORAGE_USERS = 1000;
-export const STORAGE_DAYS = 30;
+export { STORAGE_DAYS };
 
 export interface StorageLine {
   label: string;
@@ -25,7 +26,8 @@ export interface SqliteSample {
 /**
  * Storage over 30 days for 1,000 users, for each state-event model: the event JSON at its
  * defaults and at its most frugal setting, and the SQLite file's growth extrapolated from the
- * measured sample (bytes per event × events per user-day).
+ * measured sample (bytes per event × events per user-day); and, at the defaults, the event JSON
+ * kept under each retention window (PRESENCE_HISTORY_RETENTION_MS) as the server purges it.
  */
 export function storageLines(figures: ModelFigures[], samples: SqliteSample[]): StorageLine[] {
   const line = (label: string, bytesPerUserDay: number) => ({
@@ -40,10 +42,23 @@ export function storageLines(figures: ModelFigures[], samples: SqliteSample[]): 
     lines.push(line(`${model} defaults, event JSON`, defaults.storedBytesPerUserDay));
     const sample = samples.find((candidate) => candidate.model === model);
     if (sample) lines.push(line(`${model} defaults, SQLite file (measured per event)`, ratio(sample.sqliteBytes, sample.events) * ratio(defaults.updates, defaults.users)));
+    for (const { label, bytesByDay } of defaults.retention.filter((retained) => retained.label !== RETENTION_WINDOWS[0].label)) {
+      lines.push({ label: `${model} defaults, event JSON, ${label}`, megabytes: bytesByDay.map((bytes) => (bytes * STORAGE_USERS) / 1e6) });
+    }
     const frugal = ofModel.reduce((best, figure) => (figure.storedBytesPerUserDay < best.storedBytesPerUserDay ? figure : best));
     if (frugal !== defaults) lines.push(line(`${frugal.id}, event JSON`, frugal.storedBytesPerUserDay));
   }
   return lines;
+}
+
+/** Each state-event model's storage at the end of the 30 days (MB for 1,000 users) under each retention window, at its defaults. */
+export function retentionRows(figures: ModelFigures[]): Array<{ model: string; megabytes: Array<{ label: string; megabytes: number }> }> {
+  return figures
+    .filter((figure) => figure.isDefault && figure.retention.length > 0)
+    .map((figure) => ({
+      model: figure.model,
+      megabytes: figure.retention.map(({ label, bytesByDay }) => ({ label, megabytes: (bytesByDay[bytesByDay.length - 1] * STORAGE_USERS) / 1e6 })),
+    }));
 }
 
 /** Updates per hour since the simulated day's midnight UTC, over every user. */

@@ -4,6 +4,7 @@ import { toClientEvent, toStrippedState, type Viewer } from '../events/client-ev
 import { eventMatches, projectClientEvent, type SyncFilter } from '../events/event-filter.js';
 import type { EventEntity } from '../events/event.entity.js';
 import { EventStore } from '../events/event-store.service.js';
+import { HistoryHorizons } from '../events/history-horizons.js';
 import type { RoomMembershipEntity } from '../events/room-membership.entity.js';
 import type { StreamToken } from '../events/stream-token.js';
 import { joinedWithinWindow } from './membership-window.js';
@@ -33,7 +34,10 @@ export interface SyncWindow {
 /** The per-room sections of a /sync answer (joined, invited, left, peeked), read for one window. */
 @Injectable()
 export class RoomSections {
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly horizons: HistoryHorizons,
+  ) {}
 
   async joinedRoom(
     window: SyncWindow,
@@ -78,7 +82,9 @@ export class RoomSections {
 
   /**
    * The timeline and state of a room the user follows (joined or peeked): everything (the state
-   * at the start of the timeline) when it is new to them, otherwise what happened since.
+   * at the start of the timeline) when it is new to them, otherwise what happened since. A
+   * `since` below the room's purge horizon is answered as a gap: a limited timeline from the
+   * horizon and the whole state at its start, as for a room new to them.
    */
   async roomUpdate(
     window: SyncWindow,
@@ -87,16 +93,20 @@ export class RoomSections {
     otherChanges: boolean,
   ): Promise<Pick<JoinedRoomSync, 'timeline' | 'state'> | null> {
     const { since, upTo } = window;
-    const full = !since || newlyVisible || window.fullState;
     const after = newlyVisible || !since ? 0 : since.events;
-    const { timeline, firstOrdering } = await this.timeline(window, roomId, after, upTo.events);
-    if (!full && timeline.events.length === 0 && !otherChanges) return null;
-    const stateEvents = full
-      ? (await this.store.stateBefore(roomId, firstOrdering)).events()
-      : timeline.limited
-        ? await this.store.stateBetween(roomId, since!.events, firstOrdering)
-        : [];
-    return { timeline, state: { events: this.formatState(window, roomId, stateEvents) } };
+    const { value } = await this.horizons.readFrom(roomId, after, async (from) => {
+      const gap = after > 0 && from > after;
+      const full = !since || newlyVisible || window.fullState || gap;
+      const { timeline, firstOrdering } = await this.timeline(window, roomId, from, upTo.events, gap);
+      if (!full && timeline.events.length === 0 && !otherChanges) return null;
+      const stateEvents = full
+        ? (await this.store.stateBefore(roomId, firstOrdering)).events()
+        : timeline.limited
+          ? await this.store.stateBetween(roomId, from, firstOrdering)
+          : [];
+      return { timeline, state: { events: this.formatState(window, roomId, stateEvents) } };
+    });
+    return value;
   }
 
   async invitedRoom(membership: RoomMembershipEntity) {
@@ -115,23 +125,30 @@ export class RoomSections {
   ): Promise<LeftRoomSync | null> {
     const { since } = window;
     if (since ? !leftSince : !window.filter.room?.include_leave) return null;
-    const { timeline, firstOrdering } = await this.timeline(window, membership.roomId, since?.events ?? 0, membership.streamOrdering);
-    const stateEvents = !since
-      ? (await this.store.stateBefore(membership.roomId, firstOrdering)).events()
-      : await this.store.stateBetween(membership.roomId, since.events, firstOrdering);
-    return {
-      timeline,
-      state: { events: this.formatState(window, membership.roomId, stateEvents) },
-      account_data: { events: accountData.map((row) => ({ type: row.type, content: row.content })) },
-    };
+    const after = since?.events ?? 0;
+    const { value } = await this.horizons.readFrom(membership.roomId, after, async (from) => {
+      const gap = after > 0 && from > after;
+      const { timeline, firstOrdering } = await this.timeline(window, membership.roomId, from, membership.streamOrdering, gap);
+      const stateEvents =
+        !since || gap
+          ? (await this.store.stateBefore(membership.roomId, firstOrdering)).events()
+          : await this.store.stateBetween(membership.roomId, from, firstOrdering);
+      return {
+        timeline,
+        state: { events: this.formatState(window, membership.roomId, stateEvents) },
+        account_data: { events: accountData.map((row) => ({ type: row.type, content: row.content })) },
+      };
+    });
+    return value;
   }
 
-  /** The newest events in (after, upTo] passing the timeline filter, oldest first. */
+  /** The newest events in (after, upTo] passing the timeline filter, oldest first; limited when more came before, or history was skipped. */
   private async timeline(
     window: SyncWindow,
     roomId: string,
     after: number,
     upTo: number,
+    skipped = false,
   ): Promise<{ timeline: Timeline; firstOrdering: number }> {
     const timelineFilter = window.filter.room?.timeline;
     const limit = timelineFilter?.limit ?? DEFAULT_TIMELINE_LIMIT;
@@ -148,7 +165,7 @@ export class RoomSections {
     return {
       timeline: {
         events: events.map((event) => this.format(window, event)),
-        limited: found.length > limit,
+        limited: skipped || found.length > limit,
         prev_batch: window.upTo.withEvents(firstOrdering - 1).toString(),
       },
       firstOrdering,

@@ -54,4 +54,10 @@ export class ProfileRoomEvent {
 
   @Field(() => StateEvent)
   event!: StateEvent;
+
+  @Field({
+    description:
+      'True when `since` was older than the room\'s purge horizon (PRESENCE_HISTORY_RETENTION_MS): the history between was purged, and this event is part of the room\'s whole state at the horizon, replayed before everything after it. Every such event but the last carries the `since` given, so a resume in the middle replays them again.',
+  })
+  historyPurged!: boolean;
 }

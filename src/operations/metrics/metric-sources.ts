@@ -35,6 +35,7 @@ export class MetricSources implements OnModuleInit, OnModuleDestroy {
         metrics.presencePublicationLag.observe(Math.max(0, committedAt - changedAt) / 1000);
       }),
       this.bus.on('presence.swept', ({ durationMs }) => metrics.presenceSweepDuration.observe(durationMs / 1000)),
+      this.bus.on('history.purged', ({ events }) => metrics.historyPurged.inc(events)),
     ];
     metrics.presenceTrackedUsers.from(() => this.presence.trackedUsers);
     metrics.legacyCalls.from(() =>

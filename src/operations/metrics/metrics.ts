@@ -129,6 +129,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly historyPurged = new Counter({
+    name: `${PREFIX}history_purged_events_total`,
+    help: 'Superseded presence and status events purged from profile rooms (PRESENCE_HISTORY_RETENTION_MS)',
+    registers: [this.registry],
+  });
+
   readonly legacyCalls = new SampledCounts(
     this.registry,
     `${PREFIX}legacy_calls_total`,
