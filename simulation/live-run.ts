@@ -1,5 +1,5 @@
 import { runEngine } from '../src/simulation/engine-run.js';
-import { type ComparableEvent, compareEvents, type EventComparison, predictedEvents } from '../src/simulation/event-diff.js';
+import { type ComparableEvent, compareEvents, type EventComparison, predictedEvents, type Tolerance } from '../src/simulation/event-diff.js';
 import { LiveRecorder } from '../src/simulation/live-recorder.js';
 import { clearOf, deadlineKeepout, devicesOf, type Keepout, type LiveOperation } from '../src/simulation/live-script.js';
 import { advertisedDifferences, type LiveServerSettings } from '../src/simulation/live-settings.js';
@@ -27,7 +27,7 @@ export interface LiveRunResult {
   held: number;
   /** From the script's start to the end of the compared span (ms). */
   spanMs: number;
-  toleranceMs: number;
+  tolerance: Tolerance;
   written: ComparableEvent[];
   predicted: ComparableEvent[];
   comparison: EventComparison;
@@ -35,6 +35,9 @@ export interface LiveRunResult {
 
 /** A filter under which a long-poll finds nothing to return: it ends when its timeout does, as the script says. */
 const QUIET_FILTER = JSON.stringify({ room: { rooms: [] }, presence: { types: [] }, account_data: { types: [] } });
+
+/** How much later than predicted an event may be written (ms): see Tolerance. */
+const LATE_WRITE_MS = 1000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
@@ -72,12 +75,12 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   // Long enough after the last input for the devices to time out and what that changes to be written.
   const { settings, pacing, tickMs } = server;
   const drainMs = settings.syncOnlineTimeoutMs + pacing.offlineGraceMs + settings.lastActiveGranularityMs + Math.max(pacing.settleMs, pacing.maxLagMs) + 2 * tickMs + 2 * marginMs;
-  const toleranceMs = tickMs + marginMs;
+  const tolerance = { earlierMs: tickMs + marginMs, laterMs: LATE_WRITE_MS };
   const lastInput = Date.now();
   // The span compared ends clear of any predicted write, so none lands on either side of it by chance.
   const preview = predictedEvents(runEngine(server.policy, settings, pacing, recorder.scripts, lastInput + 3 * drainMs, tickMs), server.ids);
-  const endAt = clearOf(lastInput + drainMs, preview.map((event) => ({ from: event.at - toleranceMs - marginMs, to: event.at + toleranceMs + marginMs })));
-  await sleep(endAt + toleranceMs + marginMs - Date.now());
+  const endAt = clearOf(lastInput + drainMs, preview.map((event) => ({ from: event.at - tolerance.earlierMs - marginMs, to: event.at + tolerance.laterMs + marginMs })));
+  await sleep(endAt + tolerance.laterMs + marginMs - Date.now());
 
   const written: ComparableEvent[] = [];
   for (const user of users) written.push(...(await writtenEvents(user, server)));
@@ -91,10 +94,10 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     inputs: recorder.inputCount,
     held: counters.held,
     spanMs: endAt - startAt,
-    toleranceMs,
+    tolerance,
     written: ours,
     predicted,
-    comparison: compareEvents(ours, predicted, toleranceMs),
+    comparison: compareEvents(ours, predicted, tolerance),
   };
 }
 
