@@ -29,13 +29,15 @@ export function liveRunSection(info: LiveRunInfo, result: LiveRunResult): string
     '## Live run',
     '',
     `${result.users} users of the population (seed ${info.seed}) replayed over HTTP against ${info.startedServer ? 'a server the run started (the built server on a fresh SQLite file)' : 'the running server'} at ${result.baseUrl}: ${info.minutes} simulated minutes (${time(info.windowStart)}–${time(info.windowStart + info.minutes * 60_000)} UTC, the population's busiest stretch) at ${info.scale}× real time, with every presence timer divided by ${info.scale}.`,
-    `Real clients: each user registered and signed in on their ${result.devices} devices in all, /sync long-polls with \`set_presence\`, typing as activity, the MSC3032 device report, the legacy \`PUT /presence/{userId}/status\` and GraphQL mutations. The server took ${result.inputs.toLocaleString('en')} inputs; ${result.held} were sent late to keep clear of a deadline of their user.`,
+    `Real clients: each user registered and signed in on their ${result.devices} devices in all, /sync long-polls with \`set_presence\`, typing as activity, the MSC3032 device report, the legacy \`PUT /presence/{userId}/status\` and GraphQL mutations. The server took ${result.inputs.toLocaleString('en')} inputs; ${result.held} were sent late to keep ${result.marginMs} ms clear of a deadline of their user.`,
     'The events it wrote in the profile rooms (read back with `/messages`) are compared with what the in-process replay (`runEngine`, the real `PresenceEngine` on a fake clock) predicts for the same inputs at the times they took effect: sender, type, content and order per user; each written from ' +
       `${result.tolerance.earlierMs} ms before to ${result.tolerance.laterMs} ms after the predicted time (the server commits a write after its ticker finds it due, later when loaded), \`last_active_ts\` within ${result.tolerance.earlierMs} ms.`,
     '',
     '| server | users | simulated time | scale | events written | events predicted | matched |',
     '|---|---:|---:|---:|---:|---:|---|',
     `| ${result.baseUrl} | ${result.users} | ${info.minutes} min | ${info.scale}× | ${result.written.length} | ${result.predicted.length} | ${matched ? 'yes' : '**no**'} |`,
+    '',
+    `Requests took ${result.roundTripMs.p50} ms from sending to the answer at the median, ${result.roundTripMs.p99} ms at the 99th percentile, ${result.roundTripMs.max} ms at most; an input's time is uncertain by half its round trip, so round trips beyond twice the ${result.marginMs} ms margin (a machine busy with other work) can make a mismatch of times alone.`,
     '',
     `Server settings: ${Object.entries(info.environment)
       .map(([key, value]) => `\`${key}=${value}\``)

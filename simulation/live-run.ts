@@ -4,7 +4,7 @@ import { LiveRecorder } from '../src/simulation/live-recorder.js';
 import { clearOf, deadlineKeepout, devicesOf, type Keepout, type LiveOperation } from '../src/simulation/live-script.js';
 import { advertisedDifferences, type LiveServerSettings } from '../src/simulation/live-settings.js';
 import { call, type LiveDevice } from './live-client.js';
-import { requestInputs, setUpUser, type LiveUser } from './live-users.js';
+import { requestInputs, setUpUser, tookEffect, type LiveUser } from './live-users.js';
 
 export interface LiveRunOptions {
   baseUrl: string;
@@ -27,7 +27,10 @@ export interface LiveRunResult {
   held: number;
   /** From the script's start to the end of the compared span (ms). */
   spanMs: number;
+  marginMs: number;
   tolerance: Tolerance;
+  /** The requests' round trips (ms, sorted): an input's time is uncertain by half of its own. */
+  roundTripMs: { p50: number; p99: number; max: number };
   written: ComparableEvent[];
   predicted: ComparableEvent[];
   comparison: EventComparison;
@@ -45,7 +48,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
  * Replays the plans against a running server over HTTP, as real clients: users registered and
  * signed in on their devices, /sync long-polls with set_presence, typing as activity, the
  * MSC3032 device report, the legacy PUT and GraphQL mutations. Each input is recorded at the
- * time it took effect (a sync's start when sent, anything else when answered), and held clear
+ * time it took effect (a sync's start when sent, its end when answered, a request halfway
+ * between sending and its answer), and held clear
  * of its user's next deadline. Then the events the server wrote in each profile room are read
  * back and compared, event for event, with what runEngine predicts for the recorded inputs.
  */
@@ -65,10 +69,11 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
 
   const total = options.plans.reduce((sum, plan) => sum + plan.length, 0);
   const counters = { done: 0, held: 0 };
+  const roundTrips: number[] = [];
   const startAt = Date.now() + 500;
   await Promise.all(
     users.map((user, index) =>
-      runLane(user, options.plans[index], startAt, recorder, server, marginMs, counters, () => options.progress?.(++counters.done, total)),
+      runLane(user, options.plans[index], startAt, recorder, server, marginMs, counters, roundTrips, () => options.progress?.(++counters.done, total)),
     ),
   );
 
@@ -94,7 +99,9 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     inputs: recorder.inputCount,
     held: counters.held,
     spanMs: endAt - startAt,
+    marginMs,
     tolerance,
+    roundTripMs: { p50: quantile(roundTrips, 0.5), p99: quantile(roundTrips, 0.99), max: quantile(roundTrips, 1) },
     written: ours,
     predicted,
     comparison: compareEvents(ours, predicted, tolerance),
@@ -113,6 +120,7 @@ async function runLane(
   server: LiveServerSettings,
   marginMs: number,
   counters: { held: number },
+  roundTrips: number[],
   done: () => void,
 ): Promise<void> {
   const polls = new Map<string, { end: number; returned: Promise<void> }>();
@@ -148,8 +156,10 @@ async function runLane(
       });
       polls.set(device.deviceId, { end, returned });
     } else {
+      const sentAt = Date.now();
       const inputs = await requestInputs(user, device, operation.input);
-      recorder.record(user.userId, inputs, Date.now());
+      roundTrips.push(Date.now() - sentAt);
+      recorder.record(user.userId, inputs, tookEffect(sentAt));
     }
     done();
   }
@@ -174,6 +184,11 @@ async function writtenEvents(user: LiveUser, server: LiveServerSettings): Promis
     if (!page.end || (page.chunk ?? []).length === 0) return events;
     from = page.end;
   }
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : sorted[Math.round(q * (sorted.length - 1))];
 }
 
 /** Whether a server answers at `baseUrl`. */

@@ -29,13 +29,15 @@ export interface LiveUser {
 export async function setUpUser(baseUrl: string, username: string, deviceIds: string[], recorder: LiveRecorder, filter: string): Promise<LiveUser> {
   const [first, ...others] = deviceIds.length > 0 ? deviceIds : ['laptop'];
   const devices = new Map<string, LiveDevice>();
-  const signedIn = (device: LiveDevice) => {
-    recorder.record(device.userId, [{ kind: 'login' }], Date.now());
+  const signIn = async (request: () => Promise<LiveDevice>) => {
+    const sentAt = Date.now();
+    const device = await request();
+    recorder.record(device.userId, [{ kind: 'login' }], tookEffect(sentAt));
     devices.set(device.deviceId, device);
     return device;
   };
-  const owner = signedIn(await register(baseUrl, username, PASSWORD, first));
-  for (const deviceId of others) signedIn(await login(baseUrl, owner.userId, PASSWORD, deviceId));
+  const owner = await signIn(() => register(baseUrl, username, PASSWORD, first));
+  for (const deviceId of others) await signIn(() => login(baseUrl, owner.userId, PASSWORD, deviceId));
   const since = new Map<string, string>();
   for (const device of devices.values()) since.set(device.deviceId, (await device.request('GET', '/sync', undefined, { set_presence: 'offline', filter })).next_batch);
   const roomId = (await owner.request('POST', '/createRoom', { preset: 'private_chat', name: 'typing' })).room_id;
@@ -50,6 +52,14 @@ export async function setUpUser(baseUrl: string, username: string, deviceIds: st
     statusMsg: null,
     device: (deviceId) => (deviceId === undefined ? owner : devices.get(deviceId)) ?? owner,
   };
+}
+
+/**
+ * When a request sent at `sentAt` and answered now took effect, as best the client can tell: the
+ * server applied it somewhere between, so the middle is off by half the round trip at most.
+ */
+export function tookEffect(sentAt: number): number {
+  return Math.round((sentAt + Date.now()) / 2);
 }
 
 /**

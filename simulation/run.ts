@@ -48,7 +48,9 @@ and writes report.md, its SVG charts, figures.json, figures.csv and servers.csv.
   --scale N          with --live: times run N× faster than simulated, every presence timer
                      divided by N (default 30, the most the timers' minimums allow)
   --minutes N        with --live: simulated minutes replayed (default 60; --quick 10)
-                     (--users defaults to 50 with --live, 5 with --live --quick)`;
+                     (--users defaults to 50 with --live, 5 with --live --quick)
+  --margin MS        with --live: how far each input keeps from a deadline of its user, and the
+                     slack of the times compared (default 200); raise it on a loaded machine`;
 
 const { values: args } = parseArgs({
   options: {
@@ -67,6 +69,7 @@ const { values: args } = parseArgs({
     'live-env': { type: 'boolean', default: false },
     scale: { type: 'string' },
     minutes: { type: 'string' },
+    margin: { type: 'string' },
   },
 });
 
@@ -89,9 +92,6 @@ function runWorker(task: WorkerTask, onMessage: (message: WorkerMessage) => void
     worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`simulation worker exited with ${code}`))));
   });
 }
-
-/** How far a live run's inputs keep from their user's deadlines, and the slack of the times it compares (ms). */
-const LIVE_MARGIN_MS = 200;
 
 /** The presence settings of a live run's server at --scale, or a usage error when a timer would fall below its minimum. */
 function liveSettings(scale: number): Record<string, string> {
@@ -118,7 +118,7 @@ async function live(): Promise<void> {
     seed: Math.floor(numeric('seed', args.seed, 1, 0)),
     minutes: numeric('minutes', args.minutes, quick ? 10 : 60, 1),
     scale,
-    marginMs: LIVE_MARGIN_MS,
+    marginMs: numeric('margin', args.margin, 200, 0),
     out: args.out ?? join('simulation', 'results', `live-${new Date().toISOString().slice(0, 10)}`),
     command: `npm run simulate -- ${given.join(' ')}`,
   });

@@ -19,13 +19,16 @@ export class LiveRecorder {
     this.engine = new PresenceEngine(server.policy, server.settings, server.pacing, this.clock, server.tickMs);
   }
 
-  /** Records inputs that took effect at `at` (never earlier than the last recorded time). */
+  /**
+   * Records inputs that took effect at `at`. The twin cannot go back: one earlier than the last
+   * recorded time is applied to it at that time, and kept at its own in `scripts`.
+   */
   record(userId: string, inputs: PresenceInput[], at: number): void {
     this.advance(at);
     const script = this.scripts.get(userId) ?? [];
     this.scripts.set(userId, script);
     for (const input of inputs) {
-      script.push({ at: this.clock.time, input });
+      script.push({ at, input });
       this.engine.apply(userId, [input]);
     }
   }
