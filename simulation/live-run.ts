@@ -63,7 +63,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     const batch = options.plans.slice(index, index + 4).map((plan, offset) => setUpUser(baseUrl, `${tag}_${index + offset}`, devicesOf(plan), recorder, QUIET_FILTER));
     users.push(...(await Promise.all(batch)));
   }
-  const capability = (await users[0].devices.values().next().value!.request('GET', '/capabilities')).capabilities?.['org.matrix.msc3032.presence'];
+  const capability = (await users[0].device(undefined).request('GET', '/capabilities')).capabilities?.['org.matrix.msc3032.presence'];
   const differences = advertisedDifferences(capability, server);
   if (differences.length > 0) throw new Error(`the server does not run with the settings the run expects:\n${differences.join('\n')}`);
 

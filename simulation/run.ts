@@ -40,7 +40,7 @@ and writes report.md, its SVG charts, figures.json, figures.csv and servers.csv.
                      the events the server wrote match, event for event, what the in-process
                      replay predicts for the same inputs at the times they took effect; writes
                      report.md ("Live run") and live.json, and exits 1 if they did not match
-  --server URL       with --live: a running server to use instead of starting the built one
+  --server URL       (or --live=URL) a running server to use instead of starting the built one
                      (dist/src/main.js) on a fresh SQLite file. It must run on this machine (times
                      are compared across the two processes) with the settings --live-env prints
                      for the same --scale; the run checks those /capabilities advertises
@@ -53,6 +53,8 @@ and writes report.md, its SVG charts, figures.json, figures.csv and servers.csv.
                      slack of the times compared (default 200); raise it on a loaded machine`;
 
 const { values: args } = parseArgs({
+  // `--live=URL` is `--live --server URL`.
+  args: process.argv.slice(2).flatMap((arg) => (arg.startsWith('--live=') ? ['--live', '--server', arg.slice('--live='.length)] : [arg])),
   options: {
     users: { type: 'string' },
     seed: { type: 'string', default: '1' },
@@ -121,6 +123,10 @@ async function live(): Promise<void> {
     marginMs: numeric('margin', args.margin, 200, 0),
     out: args.out ?? join('simulation', 'results', `live-${new Date().toISOString().slice(0, 10)}`),
     command: `npm run simulate -- ${given.join(' ')}`,
+  }).catch((error: unknown) => {
+    // A server that is not there or not set up as the run needs: said in a line, as a usage error.
+    console.error(`simulate --live: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
   });
   if (!matched) process.exitCode = 1;
 }
