@@ -65,7 +65,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   }
   const capability = (await users[0].device(undefined).request('GET', '/capabilities')).capabilities?.['org.matrix.msc3032.presence'];
   const differences = advertisedDifferences(capability, server);
-  if (differences.length > 0) throw new Error(`the server does not run with the settings the run expects:\n${differences.join('\n')}`);
+  if (differences.length > 0) throw new Error(`the server does not run with the settings the run expects (those \`npm run simulate -- --live-env\` prints for the scale):\n${differences.join('\n')}`);
 
   const total = options.plans.reduce((sum, plan) => sum + plan.length, 0);
   const counters = { done: 0, held: 0 };
