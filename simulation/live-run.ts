@@ -63,7 +63,9 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     const batch = options.plans.slice(index, index + 4).map((plan, offset) => setUpUser(baseUrl, `${tag}_${index + offset}`, devicesOf(plan), recorder, QUIET_FILTER));
     users.push(...(await Promise.all(batch)));
   }
-  const capability = (await users[0].device(undefined).request('GET', '/capabilities')).capabilities?.['org.matrix.msc3032.presence'];
+  const capability = (await users[0].device(undefined).request<{ capabilities?: Record<string, Record<string, unknown>> }>('GET', '/capabilities')).capabilities?.[
+    'org.matrix.msc3032.presence'
+  ];
   const differences = advertisedDifferences(capability, server);
   if (differences.length > 0) throw new Error(`the server does not run with the settings the run expects (those \`npm run simulate -- --live-env\` prints for the scale):\n${differences.join('\n')}`);
 
@@ -169,7 +171,7 @@ async function runLane(
 /** One /sync long-poll of the device, from its last position. */
 async function poll(device: LiveDevice, user: LiveUser, state: 'online' | 'unavailable', timeoutMs: number): Promise<void> {
   const since = user.since.get(device.deviceId)!;
-  const answer = await device.request('GET', '/sync', undefined, { since, timeout: String(timeoutMs), set_presence: state, filter: QUIET_FILTER });
+  const answer = await device.request<{ next_batch: string }>('GET', '/sync', undefined, { since, timeout: String(timeoutMs), set_presence: state, filter: QUIET_FILTER });
   user.since.set(device.deviceId, answer.next_batch);
 }
 
@@ -179,7 +181,7 @@ async function writtenEvents(user: LiveUser, server: LiveServerSettings): Promis
   const device = user.device(undefined);
   const events: ComparableEvent[] = [];
   for (let from: string | undefined; ; ) {
-    const page = await device.request('GET', `/rooms/${encodeURIComponent(user.profileRoomId)}/messages`, undefined, { dir: 'f', limit: '1000', filter, ...(from ? { from } : {}) });
+    const page = await device.request<{ chunk?: Array<{ sender: string; type: string; content: Record<string, unknown>; origin_server_ts: number }>; end?: string }>('GET', `/rooms/${encodeURIComponent(user.profileRoomId)}/messages`, undefined, { dir: 'f', limit: '1000', filter, ...(from ? { from } : {}) });
     for (const event of page.chunk ?? []) events.push({ sender: event.sender, type: event.type, content: event.content, at: event.origin_server_ts });
     if (!page.end || (page.chunk ?? []).length === 0) return events;
     from = page.end;

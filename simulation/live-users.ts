@@ -39,10 +39,10 @@ export async function setUpUser(baseUrl: string, username: string, deviceIds: st
   const owner = await signIn(() => register(baseUrl, username, PASSWORD, first));
   for (const deviceId of others) await signIn(() => login(baseUrl, owner.userId, PASSWORD, deviceId));
   const since = new Map<string, string>();
-  for (const device of devices.values()) since.set(device.deviceId, (await device.request('GET', '/sync', undefined, { set_presence: 'offline', filter })).next_batch);
-  const roomId = (await owner.request('POST', '/createRoom', { preset: 'private_chat', name: 'typing' })).room_id;
+  for (const device of devices.values()) since.set(device.deviceId, (await device.request<{ next_batch: string }>('GET', '/sync', undefined, { set_presence: 'offline', filter })).next_batch);
+  const roomId = (await owner.request<{ room_id: string }>('POST', '/createRoom', { preset: 'private_chat', name: 'typing' })).room_id;
   const server = owner.userId.slice(owner.userId.indexOf(':') + 1);
-  const profileRoomId = (await owner.request('GET', `/directory/room/${encodeURIComponent(`#_profile_${username}:${server}`)}`)).room_id;
+  const profileRoomId = (await owner.request<{ room_id: string }>('GET', `/directory/room/${encodeURIComponent(`#_profile_${username}:${server}`)}`)).room_id;
   return {
     userId: owner.userId,
     devices,
