@@ -47,11 +47,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
 /**
  * Replays the plans against a running server over HTTP, as real clients: users registered and
  * signed in on their devices, /sync long-polls with set_presence, typing as activity, the
- * MSC3032 device report, the legacy PUT and GraphQL mutations. Each input is recorded at the
- * time it took effect (a sync's start when sent, its end when answered, a request halfway
- * between sending and its answer), and held clear
- * of its user's next deadline. Then the events the server wrote in each profile room are read
- * back and compared, event for event, with what runEngine predicts for the recorded inputs.
+ * MSC3032 device report, the legacy PUT and GraphQL mutations. Each input is held clear of its
+ * user's next deadline and recorded at the time it took effect (a sync's start when sent, its
+ * end when answered, a request halfway between sending and its answer). Then the events the
+ * server wrote in each profile room are read back and compared, event for event, with what
+ * runEngine predicts for the recorded inputs.
  */
 export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   const { baseUrl, server, marginMs } = options;
