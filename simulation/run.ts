@@ -7,7 +7,9 @@ import { Worker } from 'node:worker_threads';
 import type { ModelFigures } from '../src/simulation/measure.js';
 import { FULL_GRID, modelSettings, QUICK_GRID } from '../src/simulation/models.js';
 import { buildPopulation, type PopulationOptions } from '../src/simulation/population.js';
+import { liveEnvironment } from '../src/simulation/live-settings.js';
 import { figuresCsv, serversCsv, storageLines } from '../src/simulation/report-data.js';
+import { liveCommand } from './live-command.js';
 import { diurnalChart, eventsChart, federationChart, frontierChart, renderSvg, storageChart } from './charts.js';
 import { reportMarkdown, type ServerCheck } from './report.js';
 import { replayThroughServer } from './server-replay.js';
@@ -30,9 +32,29 @@ and writes report.md, its SVG charts, figures.json, figures.csv and servers.csv.
   --workers N        threads running settings side by side (default: one per core)
   --quick            a small population and grid, in seconds: checks the harness, not a figure
   --out DIR          where the report goes (default simulation/results/<date>/)
-  --help             this text`;
+  --help             this text
+
+  --live             instead: replay the population's busiest stretch over HTTP against a
+                     server, with real clients (registration, /sync long-polls with set_presence,
+                     typing, the MSC3032 device report, the legacy PUT, GraphQL), and check that
+                     the events the server wrote match, event for event, what the in-process
+                     replay predicts for the same inputs at the times they took effect; writes
+                     report.md ("Live run") and live.json, and exits 1 if they did not match
+  --server URL       (or --live=URL) a running server to use instead of starting the built one
+                     (dist/src/main.js) on a fresh SQLite file. It must run on this machine (times
+                     are compared across the two processes) with the settings --live-env prints
+                     for the same --scale; the run checks those /capabilities advertises
+  --live-env         print those settings (the presence timers divided by --scale) and exit
+  --scale N          with --live: times run N× faster than simulated, every presence timer
+                     divided by N (default 30, the most the timers' minimums allow)
+  --minutes N        with --live: simulated minutes replayed (default 60; --quick 10)
+                     (--users defaults to 50 with --live, 5 with --live --quick)
+  --margin MS        with --live: how far each input keeps from a deadline of its user, and the
+                     slack of the times compared (default 200); raise it on a loaded machine`;
 
 const { values: args } = parseArgs({
+  // `--live=URL` is `--live --server URL`.
+  args: process.argv.slice(2).flatMap((arg) => (arg.startsWith('--live=') ? ['--live', '--server', arg.slice('--live='.length)] : [arg])),
   options: {
     users: { type: 'string' },
     seed: { type: 'string', default: '1' },
@@ -44,6 +66,12 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
+    live: { type: 'boolean', default: false },
+    server: { type: 'string' },
+    'live-env': { type: 'boolean', default: false },
+    scale: { type: 'string' },
+    minutes: { type: 'string' },
+    margin: { type: 'string' },
   },
 });
 
@@ -67,11 +95,48 @@ function runWorker(task: WorkerTask, onMessage: (message: WorkerMessage) => void
   });
 }
 
+/** The presence settings of a live run's server at --scale, or a usage error when a timer would fall below its minimum. */
+function liveSettings(scale: number): Record<string, string> {
+  try {
+    return liveEnvironment(scale);
+  } catch (error) {
+    console.error(`simulate: --scale ${scale} takes a presence timer below its minimum: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  }
+}
+
+async function live(): Promise<void> {
+  const quick = args.quick;
+  const scale = numeric('scale', args.scale, 30, 1);
+  const environment = liveSettings(scale);
+  if (args['live-env']) {
+    console.log(Object.entries(environment).map(([key, value]) => `${key}=${value}`).join('\n'));
+    return;
+  }
+  const given = process.argv.slice(2).filter((arg, index, all) => arg !== '--out' && all[index - 1] !== '--out');
+  const matched = await liveCommand({
+    server: args.server,
+    users: Math.floor(numeric('users', args.users, quick ? 5 : 50, 1)),
+    seed: Math.floor(numeric('seed', args.seed, 1, 0)),
+    minutes: numeric('minutes', args.minutes, quick ? 10 : 60, 1),
+    scale,
+    marginMs: numeric('margin', args.margin, 200, 0),
+    out: args.out ?? join('simulation', 'results', `live-${new Date().toISOString().slice(0, 10)}`),
+    command: `npm run simulate -- ${given.join(' ')}`,
+  }).catch((error: unknown) => {
+    // A server that is not there or not set up as the run needs: said in a line, as a usage error.
+    console.error(`simulate --live: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  });
+  if (!matched) process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
   if (args.help) {
     console.log(HELP);
     return;
   }
+  if (args.live || args['live-env']) return live();
   const started = Date.now();
   const quick = args.quick;
   const options: PopulationOptions = {

@@ -8,23 +8,14 @@ import { MscIdentifiers } from '../src/common/msc-identifiers.js';
 import { loadAppConfig } from '../src/config/app-config.js';
 import { EventStore } from '../src/events/event-store.service.js';
 import { PresenceEngine } from '../src/presence/presence-engine.js';
-import { presenceEventContent, statusEventContent } from '../src/presence/presence-events.js';
 import { PresenceService } from '../src/presence/presence.service.js';
 import { ProfileRoomService } from '../src/profiles/profile-room.service.js';
 import type { ScriptedInput } from '../src/presence/simulation/day-script.js';
 import { runEngine } from '../src/simulation/engine-run.js';
+import { type ComparableEvent, predictedEvents } from '../src/simulation/event-diff.js';
 import type { ModelSetting } from '../src/simulation/models.js';
 
 const HOUR = 3_600_000;
-
-/** One event as the server stored it, or as the replay predicts it: comparable field by field. */
-export interface ComparableEvent {
-  sender: string;
-  type: string;
-  content: Record<string, unknown>;
-  /** Milliseconds since the start of the replayed window. */
-  at: number;
-}
 
 export interface ServerReplayResult {
   users: number;
@@ -136,17 +127,7 @@ export async function replayThroughServer(setting: ModelSetting, scripts: Readon
     const eventJsonBytes = stored.reduce((sum, event) => sum + Buffer.byteLength(JSON.stringify(event.content)) + Buffer.byteLength(JSON.stringify(event.unsigned ?? null)), 0);
 
     const runs = runEngine(setting.policy, setting.settings, setting.pacing!, scripts, windowEnd);
-    const predicted = [...runs]
-      .flatMap(([userId, run]) =>
-        run.events.map((event) => ({
-          sender: userId,
-          type: ids.write(event.kind),
-          content: event.kind === 'presence' ? presenceEventContent(event.view, ids) : statusEventContent(event.view.statusMsg),
-          at: event.at,
-        })),
-      )
-      // The server's stream orders events by when they were written; a stable sort keeps each user's own order.
-      .sort((a, b) => a.at - b.at);
+    const predicted = predictedEvents(runs, ids);
     // Events written at the same moment may be in either user order in the stream: compare per moment, by sender.
     const canonical = (events: ComparableEvent[]) =>
       [...events].sort((a, b) => a.at - b.at || (a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : 0));
