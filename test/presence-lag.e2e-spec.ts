@@ -22,6 +22,12 @@ const IDLE = 5000;
 const SYNC_ONLINE = 1500;
 const BUSY = 4000;
 const MAX_LAG = 2000;
+/**
+ * How late a busy machine may run the ticker and commit its write, beyond the bound. The exact
+ * bound is the engine's, proven on a fake clock (presence-engine.spec.ts); a rule broken here would
+ * be late by a settle or a bound (2000 ms), more than this.
+ */
+const SCHEDULING = 1000;
 const TIMERS = {
   RATE_LIMIT_PRESENCE_PER_SECOND: '1000',
   RATE_LIMIT_PRESENCE_BURST: '1000',
@@ -82,10 +88,10 @@ async function publishedUntil(owner: TestClient, accept: (content: Record<string
   throw new Error(`no matching m.presence among ${JSON.stringify(events.map((event) => event.content))}`);
 }
 
-/** Asserts an event was written within the bound after `ruleTime`, and not before it. */
+/** Asserts an event was written within the bound (and the machine's scheduling) after `ruleTime`, and not before it. */
 function expectWrittenWithinBound(event: { origin_server_ts: number }, ruleTime: { earliest: number; latest: number }): void {
   expect(event.origin_server_ts).toBeGreaterThanOrEqual(ruleTime.earliest);
-  expect(event.origin_server_ts).toBeLessThanOrEqual(ruleTime.latest + MAX_LAG + TICK);
+  expect(event.origin_server_ts).toBeLessThanOrEqual(ruleTime.latest + MAX_LAG + TICK + SCHEDULING);
 }
 
 describe('every change others can see is published within PRESENCE_MAX_LAG_MS (11.15), seen through matrix-js-sdk and graphql-ws', () => {
@@ -255,7 +261,7 @@ describe('with PRESENCE_PUBLISH_ACTIVITY_LAPSES=false, readers derive currently_
     expect(active.length).toBeGreaterThanOrEqual(3);
     for (let index = 1; index < active.length; index += 1) {
       expect(active[index].content.last_active_ts).toBeGreaterThan(active[index - 1].content.last_active_ts);
-      expect(active[index].origin_server_ts).toBeLessThanOrEqual(active[index - 1].content.last_active_ts + GRANULARITY + MAX_LAG + TICK);
+      expect(active[index].origin_server_ts).toBeLessThanOrEqual(active[index - 1].content.last_active_ts + GRANULARITY + MAX_LAG + TICK + SCHEDULING);
     }
     // The last one carries the last activity, so readers derive the lapse no earlier than it happened.
     expect(active.at(-1)!.content.last_active_ts).toBeGreaterThanOrEqual(lastSentFrom);
