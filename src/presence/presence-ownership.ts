@@ -130,7 +130,7 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
         const position = await this.link.request(SERVICE, body, Math.min(2_000, this.config.PRESENCE_OWNER_LEASE_MS));
         // What the owner published and stored is read here before the answer: the client reads its own write from this process.
         await this.store.catchUp(Number(position));
-        if (inputs.some((input) => ACKNOWLEDGED.has(input.kind))) await this.presence.refresh(userId);
+        if (inputs.some((input) => ACKNOWLEDGED.has(input.kind))) await this.presence.refresh([userId]);
         else await this.presence.current(userId);
         return;
       } catch (error) {

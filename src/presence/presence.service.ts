@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainEventBus } from '../common/event-bus.js';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
@@ -52,8 +52,12 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   private stopOnActivity?: () => void;
   private stopLearning?: () => void;
   private route?: (userId: string, inputs: PresenceInput[]) => Promise<void>;
-  /** Users being read again after another process published their presence. */
+  /** Users being read again after another process published their presence, by the read that covers them. */
   private readonly reloading = new Map<string, Promise<void>>();
+  /** Users asked to be read again since the read under way began, and the read that will cover them. */
+  private readonly reloadQueue = new Set<string>();
+  private nextReload: Promise<void> | null = null;
+  private lastReload: Promise<void> = Promise.resolve();
   /** Set at shutdown: requests still being served write their inputs at once, as no tick follows. */
   private closing = false;
   /** Set once the HTTP server has closed: no one is left to acknowledge an input to. */
@@ -207,21 +211,35 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       // The owner's engine is the truth; only the others read what it published.
       if (!learned || this.ticker) return;
       const types = [...this.ids.both('presence'), ...this.ids.both('status')];
-      const owners = new Set(events.filter((event) => types.includes(event.type) && event.stateKey !== null).map((event) => event.sender));
-      for (const userId of owners) void this.refresh(userId);
+      void this.refresh(events.filter((event) => types.includes(event.type) && event.stateKey !== null).map((event) => event.sender));
     });
   }
 
-  /** Reads the user's stored inputs and published view again (after any reading under way); never rejects. */
-  refresh(userId: string): Promise<void> {
-    const reload: Promise<void> = (this.reloading.get(userId) ?? Promise.resolve())
-      .then(() => this.reload(userId))
-      .catch((error: unknown) => this.logger.error(`presence of ${userId} not read again`, error instanceof Error ? error.stack : String(error)))
-      .finally(() => {
-        if (this.reloading.get(userId) === reload) this.reloading.delete(userId);
-      });
-    this.reloading.set(userId, reload);
-    return reload;
+  /**
+   * Reads the users' stored inputs and published views again, in a read that begins after this
+   * call; never rejects. One read at a time: the users asked for while one runs are read together
+   * in the next, so a burst of publications costs one query, not one per user.
+   */
+  refresh(userIds: Iterable<string>): Promise<void> {
+    for (const userId of userIds) this.reloadQueue.add(userId);
+    if (this.reloadQueue.size === 0) return Promise.resolve();
+    if (!this.nextReload) {
+      // After the read under way, and one turn of the event loop, so that the users asked for in this one join.
+      const reload: Promise<void> = this.lastReload
+        .then(() => new Promise((resolve) => setImmediate(resolve)))
+        .then(() => {
+          this.nextReload = null;
+          const users = [...this.reloadQueue];
+          this.reloadQueue.clear();
+          return this.reload(users).finally(() => {
+            for (const userId of users) if (this.reloading.get(userId) === reload) this.reloading.delete(userId);
+          });
+        })
+        .catch((error: unknown) => this.logger.error('presence not read again', error instanceof Error ? error.stack : String(error)));
+      this.nextReload = this.lastReload = reload;
+    }
+    for (const userId of this.reloadQueue) this.reloading.set(userId, this.nextReload);
+    return this.nextReload;
   }
 
   /** Resolves once what another process published of the user has been read here. */
@@ -229,16 +247,24 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     await this.reloading.get(userId);
   }
 
-  private async reload(userId: string): Promise<void> {
-    const row = await this.rows.findOneBy({ userId });
-    const published = await this.publishedOf(userId);
-    this.engine.restore(row ? fromRow(row, published) : new TrackedPresence(userId, EMPTY_INPUTS, published));
+  private async reload(userIds: string[]): Promise<void> {
+    const rows = new Map((await this.rows.findBy({ userId: In(userIds) })).map((row) => [row.userId, row]));
+    const published = await this.publishedOf(userIds);
+    for (const userId of userIds) {
+      const row = rows.get(userId);
+      const view = published.get(userId) ?? null;
+      this.engine.restore(row ? fromRow(row, view) : new TrackedPresence(userId, EMPTY_INPUTS, view));
+    }
   }
 
-  /** The published view from the profile room's state, as the mirror holds it (it learned the events). */
-  private async publishedOf(userId: string): Promise<PresenceView | null> {
-    const roomId = (await this.profileRooms.profileRoomIds([userId])).get(userId);
-    return roomId ? publishedViewOf(await this.store.currentState(roomId), this.ids) : null;
+  /** The published views from the profile rooms' state, as the mirror holds it (it learned the events). */
+  private async publishedOf(userIds: string[]): Promise<Map<string, PresenceView>> {
+    const views = new Map<string, PresenceView>();
+    for (const [userId, roomId] of await this.profileRooms.profileRoomIds(userIds)) {
+      const view = publishedViewOf(await this.store.currentState(roomId), this.ids);
+      if (view) views.set(userId, view);
+    }
+    return views;
   }
 
   /**
