@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { clusterFanout } from './scenarios/cluster-fanout.js';
 import { eventsWritten } from './scenarios/events-written.js';
 import { fanout } from './scenarios/fanout.js';
 import { longPoll } from './scenarios/long-poll.js';
@@ -15,9 +16,9 @@ import type { BenchDatabase } from './lib/server.js';
  * --quick runs every scenario at a toy size in seconds: it checks the harness, not the speed.
  * --db=postgres runs the scenarios that load a server on SQLite and on PostgreSQL, each database
  * in turn, and sets the two side by side (bench/results/postgres.json and .md).
- * --cluster=N runs presence input on PostgreSQL with one server process, then with N sharing the
- * database and Redis (the load spread over them), and sets the server CPU per request of the two
- * side by side (bench/results/cluster.json and .md).
+ * --cluster=N runs presence input and fan-out on PostgreSQL with one server process, then with N
+ * sharing the database and Redis (the load spread over them), and sets the server CPU per request
+ * and per delivery of the two side by side (bench/results/cluster.json and .md).
  */
 const dbArgument = process.argv.find((arg) => arg.startsWith('--db='))?.slice('--db='.length);
 if (dbArgument !== undefined && dbArgument !== 'postgres') throw new Error(`--db=${dbArgument}: the only choice is --db=postgres`);
@@ -53,46 +54,79 @@ const scenarios: Array<[string, () => Promise<ScenarioResult> | ScenarioResult]>
   ['events-10min', () => eventsWritten(options, { maxLagMs: 600_000, settleMs: 600_000 }, null)],
   ...onDatabases.map(([name, run]): [string, () => Promise<ScenarioResult>] => [name, () => run(options)]),
 ];
-/** Presence input on PostgreSQL with 1 process, then with `size`, its rows named after the count. */
+/** Presence input, then fan-out, on PostgreSQL with 1 process and with `size`, their rows named after the count. */
 function clusterScenarios(size: number): Array<[string, () => Promise<ScenarioResult>]> {
-  return [1, size].map((processes): [string, () => Promise<ScenarioResult>] => [
+  const input = [1, size].map((processes): [string, () => Promise<ScenarioResult>] => [
     'input',
     async () => {
       const result = await presenceInput({ ...options, database: 'postgres', processes });
       return { ...result, scenario: `${result.scenario}, ${processes} process${processes === 1 ? '' : 'es'}` };
     },
   ]);
+  const fanouts = [1, size].map((processes): [string, () => Promise<ScenarioResult>] => ['fanout', () => clusterFanout({ ...options, database: 'postgres', processes })]);
+  return [...input, ...fanouts];
 }
 
-/** The cluster's server CPU per presence request beside one process's (target ≤ 1.5×). */
-function clusterComparison(results: ScenarioResult[]): { row: ScenarioResult | null; cpu: string[] } {
-  const [single, cluster] = results;
-  const cpuOf = (result: ScenarioResult | undefined, side: string) =>
-    (result?.details[side] as Record<string, number | undefined> | undefined)?.server_cpu_us_per_request;
-  const [one, many] = [cpuOf(single, 'presence'), cpuOf(cluster, 'presence')];
-  if (!single || !cluster || one === undefined || many === undefined) return { row: null, cpu: [] };
+type Figures = Record<string, number | undefined>;
+
+/** A figure of a side of a result's details (`presence`, `baseline`, `graphql`). */
+function figure(result: ScenarioResult | undefined, side: string, key: string): number | undefined {
+  return (result?.details[side] as Figures | undefined)?.[key];
+}
+
+/** The cluster's CPU per unit of work beside one process's: a row of the main table (target ≤ 1.5× for presence input). */
+function beside(single: ScenarioResult, cluster: ScenarioResult, scenario: string, side: string, key: string, unit: string, target: string | null): ScenarioResult | null {
+  const [one, many] = [figure(single, side, key), figure(cluster, side, key)];
+  if (one === undefined || many === undefined) return null;
   const ratio = many / one;
-  const row: ScenarioResult = {
-    scenario: `1. presence input, server CPU per request, ${cluster.details.processes} processes beside 1`,
-    metric: 'µs/request',
+  return {
+    scenario: `${scenario}, ${String(cluster.details.processes)} processes beside 1`,
+    metric: unit,
     value: many,
     baselineName: 'the same with 1 process',
     baseline: one,
     ratio,
-    target: '≤ 1.5× one process',
-    met: ratio <= 1.5 && cluster.errors === 0,
+    target: target ?? 'report',
+    met: target === null ? null : ratio <= 1.5 && cluster.errors === 0,
     details: {},
     errors: 0,
   };
-  const cpu = [
-    '| processes | presence input req/s | server CPU µs per request (all processes) | PostgreSQL backends CPU µs per request | whoami req/s | whoami server CPU µs per request |',
-    '|---:|---:|---:|---:|---:|---:|',
-    ...[single, cluster].map(
-      (r) =>
-        `| ${String(r.details.processes)} | ${format(r.value)} | ${format(cpuOf(r, 'presence') ?? NaN)} | ${format((r.details.presence as Record<string, number>).database_cpu_us_per_request ?? NaN)} | ${format(r.baseline)} | ${format(cpuOf(r, 'baseline') ?? NaN)} |`,
-    ),
-  ];
-  return { row, cpu };
+}
+
+/** Server CPU per presence request and per fan-out delivery, the cluster's beside one process's. */
+function clusterComparison(results: ScenarioResult[]): { rows: ScenarioResult[]; cpu: string[] } {
+  const byProcesses = (prefix: string) => results.filter((r) => r.scenario.startsWith(prefix)).sort((a, b) => Number(a.details.processes) - Number(b.details.processes));
+  const inputs = byProcesses('1.');
+  const fanouts = byProcesses('2.');
+  const rows: ScenarioResult[] = [];
+  const cpu: string[] = [];
+  const us = (value: number | undefined) => format(value ?? NaN, { maximumFractionDigits: 0 });
+  if (inputs.length === 2) {
+    const row = beside(inputs[0], inputs[1], '1. presence input, server CPU per request', 'presence', 'server_cpu_us_per_request', 'µs/request', '≤ 1.5× one process');
+    if (row) rows.push(row);
+    cpu.push(
+      '| processes | presence input req/s | server CPU µs per request (all processes) | PostgreSQL backends CPU µs per request | whoami req/s | whoami server CPU µs per request |',
+      '|---:|---:|---:|---:|---:|---:|',
+      ...inputs.map(
+        (r) =>
+          `| ${String(r.details.processes)} | ${format(r.value)} | ${us(figure(r, 'presence', 'server_cpu_us_per_request'))} | ${us(figure(r, 'presence', 'database_cpu_us_per_request'))} | ${format(r.baseline)} | ${us(figure(r, 'baseline', 'server_cpu_us_per_request'))} |`,
+      ),
+    );
+  }
+  if (fanouts.length === 2) {
+    const row = beside(fanouts[0], fanouts[1], '2. fan-out, server CPU per delivery', 'graphql', 'server_cpu_us_per_delivery', 'µs/delivery', null);
+    if (row) rows.push(row);
+    if (cpu.length > 0) cpu.push('');
+    cpu.push(
+      '| processes | changes/s | deliveries/s (due) | p50 / p99 ms | server CPU µs per delivery (all processes) | PostgreSQL backends CPU µs per delivery | server CPU µs per change |',
+      '|---:|---:|---:|---:|---:|---:|---:|',
+      ...fanouts.map(
+        (r) =>
+          `| ${String(r.details.processes)} | ${String(r.details.change_rate_per_s)} | ${format(r.value)} (${format(r.baseline)}) | ${format(figure(r, 'graphql', 'p50_ms') ?? NaN)} / ${format(figure(r, 'graphql', 'p99_ms') ?? NaN)} | ${us(figure(r, 'graphql', 'server_cpu_us_per_delivery'))} | ${us(figure(r, 'graphql', 'database_cpu_us_per_delivery'))} | ${us(figure(r, 'graphql', 'server_cpu_us_per_change'))} |`,
+      ),
+    );
+  }
+  return { rows, cpu };
 }
 
 const DATABASE_NAMES: Record<BenchDatabase, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
@@ -114,10 +148,10 @@ function databaseScenarios(): Array<[string, () => Promise<ScenarioResult>]> {
  * The PostgreSQL presence input beside SQLite's from the same run (target ≥ 0.7×), and a table
  * of what each request cost: the server's CPU, and PostgreSQL's backends' beside it.
  */
-function databaseComparison(results: ScenarioResult[]): { row: ScenarioResult | null; cpu: string[] } {
+function databaseComparison(results: ScenarioResult[]): { rows: ScenarioResult[]; cpu: string[] } {
   const input = (database: BenchDatabase) => results.find((r) => r.scenario.startsWith('1.') && r.details.database === database);
   const [sqlite, postgres] = [input('sqlite'), input('postgres')];
-  if (!sqlite || !postgres) return { row: null, cpu: [] };
+  if (!sqlite || !postgres) return { rows: [], cpu: [] };
   const ratio = postgres.value / sqlite.value;
   const row: ScenarioResult = {
     scenario: '1. presence input, PostgreSQL beside SQLite',
@@ -143,7 +177,7 @@ function databaseComparison(results: ScenarioResult[]): { row: ScenarioResult | 
         `| ${DATABASE_NAMES[r.details.database as BenchDatabase]} | ${format(r.value)} | ${us(r, 'presence', 'server_cpu_us_per_request')} | ${r.details.database === 'postgres' ? us(r, 'presence', 'database_cpu_us_per_request') : '(in the server)'} | ${format(r.baseline)} | ${us(r, 'baseline', 'server_cpu_us_per_request')} |`,
     ),
   ];
-  return { row, cpu };
+  return { rows: [row], cpu };
 }
 
 function format(value: number, fractionDigits: { minimumFractionDigits?: number; maximumFractionDigits: number } = { maximumFractionDigits: 2 }): string {
@@ -169,8 +203,8 @@ async function main(): Promise<void> {
   }
   // The table lists scenarios by number, whatever order they ran in.
   results.sort((a, b) => Number.parseInt(a.scenario, 10) - Number.parseInt(b.scenario, 10));
-  const comparison = clusterSize !== null ? clusterComparison(results) : compareDatabases ? databaseComparison(results) : { row: null, cpu: [] };
-  const rows = comparison.row ? [...results, comparison.row] : results;
+  const comparison = clusterSize !== null ? clusterComparison(results) : compareDatabases ? databaseComparison(results) : { rows: [], cpu: [] };
+  const rows = [...results, ...comparison.rows];
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}`;
   const date = new Date().toISOString().slice(0, 10);
   const lines = [

@@ -17,3 +17,18 @@ export function processCpuMs(pid: number | undefined): number | null {
     return null;
   }
 }
+
+/** The sum of several processes' CPU times; null when any is unknown. */
+export function sumOrNull(values: Array<number | null>): number | null {
+  return values.some((value) => value === null) ? null : values.reduce<number>((sum, value) => sum + value!, 0);
+}
+
+/**
+ * CPU the database's backends used between two readings: a backend that started in between
+ * counts from zero; one that ended in between (the pool closes idle connections) is missed.
+ */
+export function backendsSpent(before: Map<number, number>, after: Map<number, number>): number {
+  let spent = 0;
+  for (const [pid, ms] of after) spent += ms - (before.get(pid) ?? 0);
+  return spent;
+}

@@ -37,24 +37,35 @@ async function drive(rate: number, durationMs: number, change: (index: number, t
   return total;
 }
 
-async function runSubscribers(
-  url: string,
+/** What a fan-out run measures around its timed part (CPU readings), each called once. */
+export interface RunHooks {
+  /** Changes driven before the deliveries are counted, so the server's JIT has compiled the paths (ms). */
+  warmUpMs?: number;
+  started?: () => Promise<void> | void;
+  stopped?: () => Promise<void> | void;
+}
+
+export async function runSubscribers(
   subscribers: SubscribersJob['subscribers'],
   rate: number,
   durationMs: number,
   change: (index: number, ts: number) => Promise<unknown> | void,
+  hooks: RunHooks = {},
 ): Promise<FanoutRun> {
   const workers = Array.from(
     { length: SUBSCRIBER_PROCESSES },
-    (_, w) => new Worker<SubscribersJob, { connected: number; errors: number }, SubscribersResult>('subscribers', { url, subscribers: subscribers.filter((_, n) => n % SUBSCRIBER_PROCESSES === w) }),
+    (_, w) => new Worker<SubscribersJob, { connected: number; errors: number }, SubscribersResult>('subscribers', { subscribers: subscribers.filter((_, n) => n % SUBSCRIBER_PROCESSES === w) }),
   );
   const ready = await Promise.all(workers.map((worker) => worker.ready()));
+  if (hooks.warmUpMs) await drive(rate, hooks.warmUpMs, change);
+  await hooks.started?.();
   for (const worker of workers) worker.start();
   const started = Date.now();
   const changes = await drive(rate, durationMs, change);
   const elapsed = Date.now() - started;
   // Deliveries still queued after a short grace period are not counted: the rate is what arrived in time.
   const results = await Promise.all(workers.map((worker) => worker.stop()));
+  await hooks.stopped?.();
   const errors = ready.reduce((sum, one) => sum + one.errors, 0) + results.reduce((sum, one) => sum + one.errors, 0);
   return {
     measurement: measure(results.flatMap((result) => result.latencies), errors, elapsed),
@@ -63,6 +74,41 @@ async function runSubscribers(
   };
 }
 
+/** The followed users, and `subscriberCount` subscribers (on 100 viewer accounts) following 10 of them each. */
+export async function followersOf(
+  baseUrl: string,
+  options: BenchOptions,
+  subscriberCount: number,
+): Promise<{ followed: Account[]; subscribers: Array<{ token: string; follows: string[] }> }> {
+  const followedCount = options.quick ? 20 : 1000;
+  const watcherCount = options.quick ? 5 : 100;
+  const followed = await inBatches(
+    Array.from({ length: followedCount }, (_, n) => `followed${n}`),
+    16,
+    (name) => register(baseUrl, name),
+  );
+  const watchers: Account[] = await inBatches(
+    Array.from({ length: watcherCount }, (_, n) => `watcher${n}`),
+    16,
+    (name) => register(baseUrl, name),
+  );
+  const random = seededRandom(subscriberCount);
+  const subscribers = Array.from({ length: subscriberCount }, (_, n) => ({
+    token: watchers[n % watchers.length].accessToken,
+    follows: Array.from({ length: FOLLOWS_PER_SUBSCRIBER }, () => followed[Math.floor(random() * followed.length)].userId).filter(
+      (id, index, all) => all.indexOf(id) === index,
+    ),
+  }));
+  return { followed, subscribers };
+}
+
+/** Settings of the server a fan-out runs against: public profiles, and no presence rate limit in the way. */
+export const FANOUT_SERVER_ENV = {
+  PROFILE_DEFAULT_VISIBILITY: 'public',
+  RATE_LIMIT_PRESENCE_PER_SECOND: '100000',
+  RATE_LIMIT_PRESENCE_BURST: '100000',
+};
+
 /**
  * 2. Fan-out to GraphQL subscribers: subscribers each following 10 users' presenceChanged while
  * changes are driven at a fixed rate; deliveries/s and latency from the change request to the
@@ -70,39 +116,15 @@ async function runSubscribers(
  * graphql-ws clients in the same pattern, driven by the same PUT requests.
  */
 export async function fanout(options: BenchOptions, subscriberCount: number): Promise<ScenarioResult> {
-  const followedCount = options.quick ? 20 : 1000;
-  const watcherCount = options.quick ? 5 : 100;
   const rate = options.quick ? 100 : 1000;
   const durationMs = options.quick ? 1000 : 10_000;
-  const server = await startServer(
-    {
-      PROFILE_DEFAULT_VISIBILITY: 'public',
-      RATE_LIMIT_PRESENCE_PER_SECOND: '100000',
-      RATE_LIMIT_PRESENCE_BURST: '100000',
-    },
-    options.database,
-  );
+  const server = await startServer(FANOUT_SERVER_ENV, options.database);
   try {
-    const followed = await inBatches(
-      Array.from({ length: followedCount }, (_, n) => `followed${n}`),
-      16,
-      (name) => register(server.baseUrl, name),
-    );
-    const watchers: Account[] = await inBatches(
-      Array.from({ length: watcherCount }, (_, n) => `watcher${n}`),
-      16,
-      (name) => register(server.baseUrl, name),
-    );
-    const random = seededRandom(subscriberCount);
-    const subscribers = Array.from({ length: subscriberCount }, (_, n) => ({
-      token: watchers[n % watchers.length].accessToken,
-      follows: Array.from({ length: FOLLOWS_PER_SUBSCRIBER }, () => followed[Math.floor(random() * followed.length)].userId).filter(
-        (id, index, all) => all.indexOf(id) === index,
-      ),
-    }));
+    const { followed, subscribers } = await followersOf(server.baseUrl, options, subscriberCount);
+    const graphqlUrl = `${server.baseUrl.replace('http', 'ws')}/graphql`;
 
     let refused = 0;
-    const real = await runSubscribers(`${server.baseUrl.replace('http', 'ws')}/graphql`, subscribers, rate, durationMs, async (index, ts) => {
+    const real = await runSubscribers(subscribers.map((subscriber) => ({ ...subscriber, url: graphqlUrl })), rate, durationMs, async (index, ts) => {
       const status = await setPresence(server.baseUrl, followed[index % followed.length], 'online', `bench:${ts}`);
       if (status !== 200) refused += 1;
     });
@@ -112,7 +134,7 @@ export async function fanout(options: BenchOptions, subscriberCount: number): Pr
     });
     const { port } = await broadcaster.ready();
     broadcaster.start();
-    const baseline = await runSubscribers(`ws://127.0.0.1:${port}`, subscribers, rate, durationMs, async (index, ts) => {
+    const baseline = await runSubscribers(subscribers.map((subscriber) => ({ ...subscriber, url: `ws://127.0.0.1:${port}` })), rate, durationMs, async (index, ts) => {
       const status = await setPresence(`http://127.0.0.1:${port}`, followed[index % followed.length], 'online', `bench:${ts}`);
       if (status !== 200) refused += 1;
     });
@@ -132,7 +154,7 @@ export async function fanout(options: BenchOptions, subscriberCount: number): Pr
       errors: real.measurement.errors + refused,
       details: {
         subscribers: subscriberCount,
-        followed_users: followedCount,
+        followed_users: followed.length,
         changes: real.changes,
         change_rate_per_s: rate,
         message_bytes: real.sampleMessageBytes,

@@ -1,7 +1,7 @@
 import { inBatches, login, register, type Account } from '../lib/matrix.js';
 import { describeMeasurement, type BenchOptions, type ScenarioResult } from '../lib/scenario.js';
 import { startServer, type BenchDatabase, type RunningServer } from '../lib/server.js';
-import { processCpuMs } from '../lib/process-cpu.js';
+import { backendsSpent, processCpuMs, sumOrNull } from '../lib/process-cpu.js';
 import { measure, type Measurement } from '../lib/stats.js';
 import { Worker } from '../lib/workers.js';
 import type { HttpLoadJob, HttpLoadResult } from '../workers/http-load.js';
@@ -138,22 +138,8 @@ function combine(slices: HttpLoadResult[][], warmUpErrors: number): Measurement 
   );
 }
 
-function sumOrNull(values: Array<number | null>): number | null {
-  return values.some((value) => value === null) ? null : values.reduce<number>((sum, value) => sum + value!, 0);
-}
-
 function addSpent(total: number | null, before: number | null, after: number | null): number | null {
   return total === null || before === null || after === null ? null : total + after - before;
-}
-
-/**
- * CPU the database's backends used between two readings: a backend that started in between
- * counts from zero; one that ended in between (the pool closes idle connections) is missed.
- */
-function backendsSpent(before: Map<number, number>, after: Map<number, number>): number {
-  let spent = 0;
-  for (const [pid, ms] of after) spent += ms - (before.get(pid) ?? 0);
-  return spent;
 }
 
 /**

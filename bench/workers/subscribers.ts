@@ -4,8 +4,8 @@ import { serveJob } from '../lib/worker-side.js';
 
 /** graphql-ws clients of presenceChanged, against the real server or the baseline broadcaster alike. */
 export interface SubscribersJob {
-  url: string;
-  subscribers: Array<{ token: string; follows: string[] }>;
+  /** Each subscriber's server (one of a cluster's processes, or the baseline broadcaster), token and followed users. */
+  subscribers: Array<{ url: string; token: string; follows: string[] }>;
 }
 
 export interface SubscribersResult {
@@ -23,18 +23,22 @@ let deliveries = 0;
 let errors = 0;
 let sampleMessageBytes = 0;
 let measuring = false;
+let measuringSince = 0;
 const clients: Client[] = [];
 
 /** A delivery carries the time its change was requested, in the status text. */
 function record(statusMsg: unknown): void {
   if (!measuring || typeof statusMsg !== 'string' || !statusMsg.startsWith(MARK)) return;
+  const requestedAt = Number(statusMsg.slice(MARK.length));
+  // A change requested before the count began (a warm-up's) is not counted.
+  if (requestedAt < measuringSince) return;
   deliveries += 1;
-  latencies.push(Date.now() - Number(statusMsg.slice(MARK.length)));
+  latencies.push(Date.now() - requestedAt);
 }
 
-async function openGraphql(url: string, subscriber: SubscribersJob['subscribers'][number]): Promise<void> {
+async function openGraphql(subscriber: SubscribersJob['subscribers'][number]): Promise<void> {
   const client = createClient({
-    url,
+    url: subscriber.url,
     webSocketImpl: WebSocket,
     connectionParams: { authorization: `Bearer ${subscriber.token}` },
     retryAttempts: 0,
@@ -71,7 +75,7 @@ async function openGraphql(url: string, subscriber: SubscribersJob['subscribers'
 serveJob<SubscribersJob, { connected: number; errors: number }, SubscribersResult>({
   async setup(job) {
     for (let start = 0; start < job.subscribers.length; start += 50) {
-      await Promise.all(job.subscribers.slice(start, start + 50).map((subscriber) => openGraphql(job.url, subscriber).catch(() => void (errors += 1))));
+      await Promise.all(job.subscribers.slice(start, start + 50).map((subscriber) => openGraphql(subscriber).catch(() => void (errors += 1))));
     }
     return { connected: job.subscribers.length - errors, errors };
   },
@@ -79,6 +83,7 @@ serveJob<SubscribersJob, { connected: number; errors: number }, SubscribersResul
     latencies = [];
     deliveries = 0;
     measuring = true;
+    measuringSince = Date.now();
   },
   async stop() {
     // Let deliveries in flight arrive (a second at most) before counting.

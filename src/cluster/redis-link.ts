@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import { NoServerError, type ClusterLink, type ClusterTopic, type ClusterTopics } from './cluster-link.js';
+import { decodeFrames, encodeFrames, FrameBatcher, type Frame } from './request-frames.js';
 
 /** Between the sender's ID and the message on the wire. */
 const SEPARATOR = '\u0000';
@@ -10,7 +11,9 @@ const SEPARATOR = '\u0000';
 /**
  * The cluster link over Redis pub/sub: one connection publishes (and serves other commands), one
  * listens. Each topic is a channel under the key prefix; a message carries its sender's ID so a
- * process skips its own.
+ * process skips its own. Requests to a service made in one turn of the event loop travel in one
+ * message, and so do the answers to one process (request-frames.ts); commands issued in one turn
+ * share one write to Redis (ioredis auto-pipelining).
  */
 export class RedisLink implements ClusterLink {
   readonly clustered = true;
@@ -19,11 +22,13 @@ export class RedisLink implements ClusterLink {
   private readonly listener: Redis;
   private readonly local = new EventEmitter();
   /** Requests of this process waiting for their answer, by ID. */
-  private readonly pending = new Map<number, { resolve: (body: string) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { service: string; resolve: (body: string) => void; reject: (error: Error) => void }>();
   private requests = 0;
   /** Services this process serves, by channel. */
   private readonly serving = new Map<string, (body: string) => Promise<string>>();
   private readonly logger = new Logger(RedisLink.name);
+  private readonly requestBatches = new FrameBatcher((channel, frames) => void this.sendRequests(channel, frames));
+  private readonly answerBatches = new FrameBatcher((channel, frames) => void this.sendAnswers(channel, frames));
 
   private heartbeat?: NodeJS.Timeout;
 
@@ -34,7 +39,7 @@ export class RedisLink implements ClusterLink {
     private readonly aliveMs: number,
   ) {
     // Commands wait while reconnecting only briefly: a request is answered rather than held.
-    this.commands = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    this.commands = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true });
     this.listener = new Redis(url, { lazyConnect: true });
     this.local.setMaxListeners(0);
     for (const connection of [this.commands, this.listener]) {
@@ -43,7 +48,7 @@ export class RedisLink implements ClusterLink {
     this.listener.on('message', (channel: string, raw: string) => {
       if (channel === this.replyChannel) return this.answered(raw);
       const served = this.serving.get(channel);
-      if (served) return void this.answer(served, raw);
+      if (served) return this.answer(served, raw);
       const at = raw.indexOf(SEPARATOR);
       if (at < 0 || raw.slice(0, at) === this.processId) return;
       this.local.emit(channel.slice(this.prefix.length), raw.slice(at + 1));
@@ -75,17 +80,22 @@ export class RedisLink implements ClusterLink {
 
   async request(service: string, body: string, timeoutMs: number): Promise<string> {
     const id = ++this.requests;
-    const answer = new Promise<string>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    const answer = new Promise<string>((resolve, reject) => this.pending.set(id, { service, resolve, reject }));
     const timer = setTimeout(() => this.settle(id, new NoServerError(service, 'timeout')), timeoutMs);
+    this.requestBatches.add(`${this.prefix}serve:${service}`, { id, text: body });
     try {
-      const receivers = await this.commands.publish(`${this.prefix}serve:${service}`, JSON.stringify({ id, from: this.processId, body }));
-      if (receivers === 0) this.settle(id, new NoServerError(service, 'none'));
       return await answer;
-    } catch (error) {
-      this.settle(id, error as Error);
-      throw error;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  private async sendRequests(channel: string, frames: Frame[]): Promise<void> {
+    try {
+      const receivers = await this.commands.publish(channel, `${this.processId} ${encodeFrames(frames)}`);
+      if (receivers === 0) for (const { id } of frames) this.settle(id, new NoServerError(this.pending.get(id)?.service ?? channel, 'none'));
+    } catch (error) {
+      for (const { id } of frames) this.settle(id, error as Error);
     }
   }
 
@@ -99,24 +109,46 @@ export class RedisLink implements ClusterLink {
     };
   }
 
-  private async answer(handler: (body: string) => Promise<string>, raw: string): Promise<void> {
-    const { id, from, body } = JSON.parse(raw) as { id: number; from: string; body: string };
-    let reply: { id: number; body?: string; error?: string };
-    try {
-      reply = { id, body: await handler(body) };
-    } catch (error) {
-      reply = { id, error: (error as Error).message };
+  /** Runs each request of a message; their answers go back batched as they come. */
+  private answer(handler: (body: string) => Promise<string>, raw: string): void {
+    const at = raw.indexOf(' ');
+    const replyTo = `${this.prefix}reply:${raw.slice(0, at)}`;
+    for (const { id, text } of this.framesOf(raw, at + 1)) {
+      let answered: Promise<string>;
+      try {
+        answered = handler(text);
+      } catch (error) {
+        answered = Promise.reject(error as Error);
+      }
+      void answered.then(
+        (body) => this.answerBatches.add(replyTo, { id, text: `+${body}` }),
+        (error: Error) => this.answerBatches.add(replyTo, { id, text: `-${error.message}` }),
+      );
     }
-    await this.commands.publish(`${this.prefix}reply:${from}`, JSON.stringify(reply)).catch((error: Error) => {
-      this.logger.error(`Redis: answer to ${from} not sent: ${error.message}`);
+  }
+
+  private async sendAnswers(channel: string, frames: Frame[]): Promise<void> {
+    await this.commands.publish(channel, encodeFrames(frames)).catch((error: Error) => {
+      this.logger.error(`Redis: ${frames.length} answers to ${channel} not sent: ${error.message}`);
     });
   }
 
   private answered(raw: string): void {
-    const { id, body, error } = JSON.parse(raw) as { id: number; body?: string; error?: string };
-    if (error !== undefined) this.settle(id, new Error(error));
-    else this.pending.get(id)?.resolve(body ?? '');
-    this.pending.delete(id);
+    for (const { id, text } of this.framesOf(raw, 0)) {
+      if (text.startsWith('-')) this.settle(id, new Error(text.slice(1)));
+      else this.pending.get(id)?.resolve(text.slice(1));
+      this.pending.delete(id);
+    }
+  }
+
+  /** A message's frames; none (logged) when it is malformed, as no one could be answered. */
+  private framesOf(raw: string, start: number): Frame[] {
+    try {
+      return decodeFrames(raw, start);
+    } catch (error) {
+      this.logger.error(`Redis: ${(error as Error).message} dropped`);
+      return [];
+    }
   }
 
   /** Ends a request with an error, unless it has ended already. */

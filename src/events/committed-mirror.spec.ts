@@ -64,6 +64,39 @@ describe(CommittedMirror.name, () => {
     expect(fresh).toHaveBeenCalledTimes(1);
   });
 
+  it('keeps a room-mates read that only a commit without membership changes settled during', async () => {
+    const mirror = new CommittedMirror(false);
+    const read = controlledLoad(['@a:x', '@b:x']);
+    const reading = mirror.roomMatesOf('@a:x', read.load);
+    mirror.beginWrite();
+    mirror.settle(commit([message('!a', 4)]));
+    mirror.learn([message('!b', 5)]);
+    read.calls[0]();
+    await reading;
+    const never = jest.fn(async (): Promise<string[]> => {
+      throw new Error('read from the database');
+    });
+    expect([...(await mirror.roomMatesOf('@a:x', never))]).toEqual(['@a:x', '@b:x']);
+  });
+
+  it('drops memberships and room-mates reads that a membership change settled during', async () => {
+    const mirror = new CommittedMirror(false);
+    const mates = controlledLoad(['@a:x']);
+    const rows = controlledLoad([membershipRow('!a', '@a:x', 'join')]);
+    const readingMates = mirror.roomMatesOf('@a:x', mates.load);
+    const readingRows = mirror.membershipsOf('@b:x', rows.load);
+    mirror.learn([member('!a', '@b:x', 'join', 6)]);
+    mates.calls[0]();
+    rows.calls[0]();
+    await Promise.all([readingMates, readingRows]);
+    const again = jest.fn(async () => ['@a:x', '@b:x']);
+    expect([...(await mirror.roomMatesOf('@a:x', again))]).toEqual(['@a:x', '@b:x']);
+    expect(again).toHaveBeenCalledTimes(1);
+    const rowsAgain = jest.fn(async () => [membershipRow('!a', '@b:x', 'join')]);
+    await mirror.membershipsOf('@b:x', rowsAgain);
+    expect(rowsAgain).toHaveBeenCalledTimes(1);
+  });
+
   it('drops a read that a rollback settled during', async () => {
     const mirror = new CommittedMirror(false);
     const read = controlledLoad(['@a:x']);

@@ -25,9 +25,9 @@ export const MIRROR_LIMITS = {
  * - tails take the commit's events (they learn only from commits).
  *
  * A read from the database is kept only if nothing newer can have reached the mirror meanwhile:
- * no commit settled while it ran (else it may be older than what that commit put there), and,
- * where reads share the connection of an open transaction, no write transaction was open when it
- * began (else it may hold rows that roll back).
+ * no commit that changes what it read settled while it ran (else it may be older than what that
+ * commit put there), and, where reads share the connection of an open transaction, no write
+ * transaction was open when it began (else it may hold rows that roll back).
  */
 export class CommittedMirror {
   private readonly roomStates = new Map<string, RoomState>();
@@ -36,8 +36,13 @@ export class CommittedMirror {
   private readonly roomMates = new Map<string, ReadonlySet<string>>();
   private readonly newest = new Map<string, number>();
   private readonly tails: RoomTails;
-  /** Commits and rollbacks settled so far, and write transactions open now. */
-  private generation = 0;
+  /**
+   * Commits and rollbacks settled so far that changed rooms (state, newest positions), and those
+   * that changed memberships (memberships, room-mates), and write transactions open now. A read
+   * races only the commits that change what it reads: a presence commit does not stop a
+   * room-mates read from being kept.
+   */
+  private readonly generations = { rooms: 0, memberships: 0 };
   private writing = 0;
 
   constructor(
@@ -55,8 +60,13 @@ export class CommittedMirror {
   /** The transaction that began last ended: committed with what it wrote, or rolled back (null). */
   settle(committed: CommittedWrite | null): void {
     this.writing -= 1;
-    this.generation += 1;
-    if (!committed) return;
+    if (!committed) {
+      // What a rolled-back transaction let reads see is unknown.
+      this.generations.rooms += 1;
+      this.generations.memberships += 1;
+      return;
+    }
+    if (committed.events.length > 0 || committed.states.size > 0) this.generations.rooms += 1;
     for (const [roomId, state] of committed.states) remember(this.roomStates, roomId, state, this.limits.rooms);
     this.tails.add(committed.events);
     let membershipChanged = false;
@@ -68,7 +78,12 @@ export class CommittedMirror {
         membershipChanged = true;
       }
     }
-    if (membershipChanged) this.roomMates.clear();
+    if (membershipChanged) this.membershipsChanged();
+  }
+
+  private membershipsChanged(): void {
+    this.generations.memberships += 1;
+    this.roomMates.clear();
   }
 
   /**
@@ -77,7 +92,7 @@ export class CommittedMirror {
    * and tails as in `settle`.
    */
   learn(events: readonly EventEntity[]): void {
-    this.generation += 1;
+    if (events.length > 0) this.generations.rooms += 1;
     this.tails.add(events);
     let membershipChanged = false;
     for (const event of events) {
@@ -90,26 +105,26 @@ export class CommittedMirror {
         membershipChanged = true;
       }
     }
-    if (membershipChanged) this.roomMates.clear();
+    if (membershipChanged) this.membershipsChanged();
   }
 
   roomState(roomId: string, load: () => Promise<RoomState>): Promise<RoomState> {
-    return this.through(this.roomStates, roomId, this.limits.rooms, load);
+    return this.through('rooms', this.roomStates, roomId, this.limits.rooms, load);
   }
 
   /** The room's newest committed position. */
   newestIn(roomId: string, load: () => Promise<number>): Promise<number> {
-    return this.through(this.newest, roomId, this.limits.rooms * 10, load);
+    return this.through('rooms', this.newest, roomId, this.limits.rooms * 10, load);
   }
 
   /** The user's memberships by room; the map is the mirror's own, for reading only. */
   membershipsOf(userId: string, load: () => Promise<RoomMembershipEntity[]>): Promise<ReadonlyMap<string, RoomMembershipEntity>> {
-    return this.through(this.memberships, userId, this.limits.users, async () => new Map((await load()).map((row) => [row.roomId, row])));
+    return this.through('memberships', this.memberships, userId, this.limits.users, async () => new Map((await load()).map((row) => [row.roomId, row])));
   }
 
   /** The users sharing a joined room with the user; the set is the mirror's own, never changed once made. */
   roomMatesOf(userId: string, load: () => Promise<string[]>): Promise<ReadonlySet<string>> {
-    return this.through(this.roomMates, userId, this.limits.users, async () => new Set(await load()));
+    return this.through('memberships', this.roomMates, userId, this.limits.users, async () => new Set(await load()));
   }
 
   /** The room's committed events in (after, upTo], oldest first; null when the tail does not reach back to `after`. */
@@ -117,17 +132,17 @@ export class CommittedMirror {
     return this.tails.between(roomId, after, upTo);
   }
 
-  private through<K, V>(mirror: Map<K, V>, key: K, limit: number, load: () => Promise<V>): Promise<V> {
+  private through<K, V>(kind: keyof CommittedMirror['generations'], mirror: Map<K, V>, key: K, limit: number, load: () => Promise<V>): Promise<V> {
     const cached = mirror.get(key);
     // Most reads end here: no async frame for them.
-    return cached !== undefined ? Promise.resolve(cached) : this.loadInto(mirror, key, limit, load);
+    return cached !== undefined ? Promise.resolve(cached) : this.loadInto(kind, mirror, key, limit, load);
   }
 
-  private async loadInto<K, V>(mirror: Map<K, V>, key: K, limit: number, load: () => Promise<V>): Promise<V> {
-    const generation = this.generation;
+  private async loadInto<K, V>(kind: keyof CommittedMirror['generations'], mirror: Map<K, V>, key: K, limit: number, load: () => Promise<V>): Promise<V> {
+    const generation = this.generations[kind];
     const clean = !(this.readsSeeOpenTransactions && this.writing > 0);
     const value = await load();
-    if (clean && generation === this.generation) remember(mirror, key, value, limit);
+    if (clean && generation === this.generations[kind]) remember(mirror, key, value, limit);
     return value;
   }
 }

@@ -42,6 +42,9 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
   private readonly positions = new StreamPositions(EVENT_STREAM);
   private readonly mirror: CommittedMirror;
   private readonly ranges: EventRanges;
+  /** The read of the newest committed position under way (`caughtUp`), and the one due after it. */
+  private highestRead: Promise<number> | null = null;
+  private nextHighestRead: Promise<number> | null = null;
 
   constructor(
     private readonly queries: EventQueries,
@@ -89,10 +92,35 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
    * In a cluster, first learns everything committed anywhere so far: a read that begins after a
    * write was acknowledged, on whichever process, then sees it (a client sending on one process
    * and reading on another, or a sync token taken from a process further ahead). One indexed
-   * MAX per call; a single process knows every commit already.
+   * MAX, shared by the calls made while the one before it runs; a single process knows every
+   * commit already.
    */
   async caughtUp(): Promise<void> {
-    if (this.link.clustered) await this.catchUp(await this.positions.highest(this.sql));
+    if (this.link.clustered) await this.catchUp(await this.highestCommitted());
+  }
+
+  /**
+   * The newest committed position, from a read that began after this call: a read under way may
+   * have begun before it, so the callers that come meanwhile share the next one.
+   */
+  private highestCommitted(): Promise<number> {
+    if (!this.highestRead) return this.readHighest();
+    this.nextHighestRead ??= this.highestRead
+      .catch(() => undefined)
+      .then(() => {
+        this.nextHighestRead = null;
+        // A read begun since the last one ended began after every waiting call too.
+        return this.highestRead ?? this.readHighest();
+      });
+    return this.nextHighestRead;
+  }
+
+  private readHighest(): Promise<number> {
+    const read: Promise<number> = this.positions.highest(this.sql).finally(() => {
+      if (this.highestRead === read) this.highestRead = null;
+    });
+    this.highestRead = read;
+    return read;
   }
 
   /** Reads (committed, upTo] from the database into the mirror; `upTo` must have committed. */

@@ -153,7 +153,7 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
         const position = await this.link.request(SERVICE, body, Math.min(2_000, this.config.PRESENCE_OWNER_LEASE_MS));
         // What the owner published and stored is read here before the answer: the client reads its own write from this process.
         await this.store.catchUp(Number(position));
-        if (inputs.some((input) => ACKNOWLEDGED.has(input.kind))) await this.stored.refresh(userId);
+        if (inputs.some((input) => ACKNOWLEDGED.has(input.kind))) await this.stored.refresh([userId]);
         else await this.stored.current(userId);
         return;
       } catch (error) {

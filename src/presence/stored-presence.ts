@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { DomainEventBus } from '../common/event-bus.js';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { AppConfig } from '../config/app-config.js';
@@ -32,8 +32,12 @@ export interface PresenceFollower {
 export class StoredPresence {
   private readonly logger = new Logger(StoredPresence.name);
   private follower?: PresenceFollower;
-  /** Users being read again after another process published their presence. */
+  /** Users being read again after another process published their presence, by the read that covers them. */
   private readonly reloading = new Map<string, Promise<void>>();
+  /** Users asked to be read again since the read under way began, and the read that will cover them. */
+  private readonly reloadQueue = new Set<string>();
+  private nextReload: Promise<void> | null = null;
+  private lastReload: Promise<void> = Promise.resolve();
 
   constructor(
     @InjectRepository(PresenceStateEntity) private readonly rows: Repository<PresenceStateEntity>,
@@ -50,21 +54,37 @@ export class StoredPresence {
     const types = [...this.ids.both('presence'), ...this.ids.both('status')];
     return this.bus.on('room.events.persisted', ({ events, learned }) => {
       if (!learned || follower.owning()) return;
-      const owners = new Set(events.filter((event) => types.includes(event.type) && event.stateKey !== null).map((event) => event.sender));
-      for (const userId of owners) void this.refresh(userId);
+      void this.refresh(events.filter((event) => types.includes(event.type) && event.stateKey !== null).map((event) => event.sender));
     });
   }
 
-  /** Reads the user's stored inputs and published view again (after any reading under way); never rejects. */
-  refresh(userId: string): Promise<void> {
-    const reload: Promise<void> = (this.reloading.get(userId) ?? Promise.resolve())
-      .then(async () => this.follower?.restore(await this.one(userId)))
-      .catch((error: unknown) => this.logger.error(`presence of ${userId} not read again`, error instanceof Error ? error.stack : String(error)))
-      .finally(() => {
-        if (this.reloading.get(userId) === reload) this.reloading.delete(userId);
-      });
-    this.reloading.set(userId, reload);
-    return reload;
+  /**
+   * Reads the users' stored inputs and published views again, in a read that begins after this
+   * call; never rejects. One read at a time: the users asked for while one runs are read together
+   * in the next, so a burst of publications costs one query, not one per user.
+   */
+  refresh(userIds: Iterable<string>): Promise<void> {
+    for (const userId of userIds) this.reloadQueue.add(userId);
+    if (this.reloadQueue.size === 0) return Promise.resolve();
+    if (!this.nextReload) {
+      // After the read under way, and one turn of the event loop, so that the users asked for in this one join.
+      const reload: Promise<void> = this.lastReload
+        .then(() => new Promise((resolve) => setImmediate(resolve)))
+        .then(async () => {
+          this.nextReload = null;
+          const users = [...this.reloadQueue];
+          this.reloadQueue.clear();
+          try {
+            for (const tracked of await this.many(users)) this.follower?.restore(tracked);
+          } finally {
+            for (const userId of users) if (this.reloading.get(userId) === reload) this.reloading.delete(userId);
+          }
+        })
+        .catch((error: unknown) => this.logger.error('presence not read again', error instanceof Error ? error.stack : String(error)));
+      this.nextReload = this.lastReload = reload;
+    }
+    for (const userId of this.reloadQueue) this.reloading.set(userId, this.nextReload);
+    return this.nextReload;
   }
 
   /** Resolves once what another process published of the user has been read here. */
@@ -80,7 +100,7 @@ export class StoredPresence {
   async caughtUp(userId: string, viewerId: string): Promise<void> {
     if (!this.config.REDIS_URL || !this.follower || this.follower.owning()) return;
     await this.store.caughtUp();
-    await (userId === viewerId ? this.refresh(userId) : this.current(userId));
+    await (userId === viewerId ? this.refresh([userId]) : this.current(userId));
   }
 
   /** Every user with stored inputs. */
@@ -90,12 +110,15 @@ export class StoredPresence {
     return rows.map((row) => fromRow(row, published.get(row.userId) ?? null));
   }
 
-  /** One user, with no inputs when none are stored. */
-  async one(userId: string): Promise<TrackedPresence> {
-    const row = await this.rows.findOneBy({ userId });
-    const roomId = (await this.profileRooms.profileRoomIds([userId])).get(userId);
-    const published = roomId ? publishedViewOf(await this.store.currentState(roomId), this.ids) : null;
-    return row ? fromRow(row, published) : new TrackedPresence(userId, EMPTY_INPUTS, published);
+  /** These users, each with no inputs when none are stored. */
+  async many(userIds: readonly string[]): Promise<TrackedPresence[]> {
+    const rows = new Map((await this.rows.findBy({ userId: In([...userIds]) })).map((row) => [row.userId, row]));
+    const published = await this.publishedViews(userIds);
+    return userIds.map((userId) => {
+      const row = rows.get(userId);
+      const view = published.get(userId) ?? null;
+      return row ? fromRow(row, view) : new TrackedPresence(userId, EMPTY_INPUTS, view);
+    });
   }
 
   /** Published views of many users, read in chunks of users; users with none are left out. */
