@@ -4,6 +4,7 @@ import DataLoader from 'dataloader';
 import type { Requester } from '../auth/requester.js';
 import { MatrixError } from '../common/matrix-error.js';
 import { PresenceReader, type PresenceRecord } from '../presence/presence-reader.service.js';
+import { StoredPresence } from '../presence/stored-presence.js';
 
 /** What every resolver sees: the authenticated viewer and the request's loaders. */
 export interface GraphqlContext {
@@ -14,7 +15,10 @@ export interface GraphqlContext {
 /** Builds a context per HTTP request or per WebSocket operation. */
 @Injectable()
 export class GraphqlContextFactory {
-  constructor(private readonly reader: PresenceReader) {}
+  constructor(
+    private readonly reader: PresenceReader,
+    private readonly stored: StoredPresence,
+  ) {}
 
   create(requester: Requester | undefined): GraphqlContext {
     if (!requester) throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
@@ -22,6 +26,8 @@ export class GraphqlContextFactory {
       requester,
       // Every presence read of one request is answered by one batched lookup.
       presence: new DataLoader<string, PresenceRecord>(async (userIds) => {
+        // In a cluster, what any process committed before the read began (as the REST GET does).
+        await this.stored.caughtUp(userIds, requester.userId);
         const found = await this.reader.read(requester.userId, userIds);
         return userIds.map((userId) => found.get(userId) ?? MatrixError.notFound(`User ${userId} not found`));
       }),

@@ -94,13 +94,13 @@ export class StoredPresence {
 
   /**
    * A read on a process that does not own presence first learns what any process committed
-   * before it began (the events, then the user's published view), and the user's own inputs when
-   * they read themselves, which an acknowledged change may have stored with nothing published.
+   * before it began (the events, then the users' published views), and the viewer's own inputs
+   * when they read themselves, which an acknowledged change may have stored with nothing published.
    */
-  async caughtUp(userId: string, viewerId: string): Promise<void> {
+  async caughtUp(userIds: readonly string[], viewerId: string): Promise<void> {
     if (!this.config.REDIS_URL || !this.follower || this.follower.owning()) return;
     await this.store.caughtUp();
-    await (userId === viewerId ? this.refresh([userId]) : this.current(userId));
+    await Promise.all(userIds.map((userId) => (userId === viewerId ? this.refresh([userId]) : this.current(userId))));
   }
 
   /** Every user with stored inputs. */

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { TestClient } from '../support/client.js';
 import { TEST_REDIS_URL, TestCluster } from '../support/cluster.js';
-import { Subscription, wsFor } from '../support/graphql.js';
+import { graphql, Subscription, wsFor } from '../support/graphql.js';
 import { presenceOf } from '../support/presence.js';
 
 const enc = encodeURIComponent;
@@ -113,16 +113,28 @@ describe('live delivery across three processes', () => {
     }
   });
 
-  it('a write acknowledged on one process is read at once on another: GET presence (own and a room-mate) and room state', async () => {
+  it('a write acknowledged on one process is read at once on another: GET presence and the GraphQL presences query (own and a room-mate), and room state', async () => {
     const alice = await TestClient.register(cluster.url(0));
     const bob = await TestClient.register(cluster.url(1));
     const roomId = await alice.createRoom({ preset: 'public_chat' });
     await bob.join(roomId);
-    for (let round = 0; round < 5; round += 1) {
+    const restReads = async (reader: number, round: number) => {
+      for (const viewer of [bob, alice]) {
+        expect(await on(viewer, reader).ok('GET', `/presence/${enc(alice.userId)}/status`)).toMatchObject({ status_msg: `round ${round}` });
+      }
+    };
+    const graphqlReads = async (reader: number, round: number) => {
+      for (const viewer of [bob, alice]) {
+        const read = await graphql(cluster.url(reader), viewer.accessToken, 'query($ids: [ID!]!) { presences(userIds: $ids) { statusMsg } }', { ids: [alice.userId] });
+        expect(read.data).toEqual({ presences: [{ statusMsg: `round ${round}` }] });
+      }
+    };
+    for (let round = 0; round < 6; round += 1) {
       const [writer, reader] = [round % 3, (round + 1) % 3];
       await on(alice, writer).ok('PUT', `/presence/${enc(alice.userId)}/status`, { presence: 'unavailable', status_msg: `round ${round}` });
-      expect(await on(alice, reader).ok('GET', `/presence/${enc(alice.userId)}/status`)).toMatchObject({ status_msg: `round ${round}` });
-      expect(await on(bob, reader).ok('GET', `/presence/${enc(alice.userId)}/status`)).toMatchObject({ status_msg: `round ${round}` });
+      // Alternately through GraphQL first and the REST GET first: each read must catch up by itself.
+      const reads = [graphqlReads, restReads];
+      for (const read of round % 2 === 0 ? reads : reads.reverse()) await read(reader, round);
       await on(alice, writer).setState(roomId, 'm.room.topic', '', { topic: `round ${round}` });
       expect(await on(bob, reader).ok('GET', `/rooms/${enc(roomId)}/state/m.room.topic`)).toEqual({ topic: `round ${round}` });
     }

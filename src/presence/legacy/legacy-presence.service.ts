@@ -113,7 +113,7 @@ export class LegacyPresenceService implements OnModuleInit, OnModuleDestroy {
     if (!(await this.access.maySeePresence(requester.userId, userId))) {
       throw MatrixError.forbidden('You are not allowed to see their presence');
     }
-    await this.stored.caughtUp(userId, requester.userId);
+    await this.stored.caughtUp([userId], requester.userId);
     return legacyPresenceContent(this.presence.view(userId, requester.userId), this.clock.now(), this.ids, {}, { nullStatus: true });
   }
 
