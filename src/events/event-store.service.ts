@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { CLUSTER_LINK, type ClusterLink } from '../cluster/cluster-link.js';
 import { Clock } from '../common/clock.js';
 import { DomainEventBus } from '../common/event-bus.js';
+import { NextRun } from '../common/next-run.js';
 import { DatabaseWriter } from '../database/database-writer.service.js';
 import { SqlStatements, type SqlExecutor } from '../database/sql-statements.js';
 import { StreamPositions } from '../database/stream-positions.js';
@@ -42,9 +43,8 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
   private readonly positions = new StreamPositions(EVENT_STREAM);
   private readonly mirror: CommittedMirror;
   private readonly ranges: EventRanges;
-  /** The read of the newest committed position under way (`caughtUp`), and the one due after it. */
-  private highestRead: Promise<number> | null = null;
-  private nextHighestRead: Promise<number> | null = null;
+  /** The newest committed position, from a read that began after the call (`caughtUp`). */
+  private readonly highestCommitted = new NextRun(() => this.positions.highest(this.sql));
 
   constructor(
     private readonly queries: EventQueries,
@@ -96,31 +96,7 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
    * commit already.
    */
   async caughtUp(): Promise<void> {
-    if (this.link.clustered) await this.catchUp(await this.highestCommitted());
-  }
-
-  /**
-   * The newest committed position, from a read that began after this call: a read under way may
-   * have begun before it, so the callers that come meanwhile share the next one.
-   */
-  private highestCommitted(): Promise<number> {
-    if (!this.highestRead) return this.readHighest();
-    this.nextHighestRead ??= this.highestRead
-      .catch(() => undefined)
-      .then(() => {
-        this.nextHighestRead = null;
-        // A read begun since the last one ended began after every waiting call too.
-        return this.highestRead ?? this.readHighest();
-      });
-    return this.nextHighestRead;
-  }
-
-  private readHighest(): Promise<number> {
-    const read: Promise<number> = this.positions.highest(this.sql).finally(() => {
-      if (this.highestRead === read) this.highestRead = null;
-    });
-    this.highestRead = read;
-    return read;
+    if (this.link.clustered) await this.catchUp(await this.highestCommitted.request());
   }
 
   /** Reads (committed, upTo] from the database into the mirror; `upTo` must have committed. */

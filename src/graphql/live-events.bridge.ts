@@ -63,11 +63,10 @@ export class LiveEventsBridge implements OnModuleInit, OnModuleDestroy {
         latestByOwner.set(event.sender, event.streamOrdering);
       }
     }
-    for (const [roomId, streamOrdering] of latestByRoom) {
-      await this.pubsub.publish(TRIGGERS.roomState(roomId), { roomId, streamOrdering } satisfies RoomStatePayload);
-    }
-    for (const [userId, streamOrdering] of latestByOwner) {
-      await this.pubsub.publish(TRIGGERS.presenceChanged(userId), { userId, streamOrdering } satisfies PresenceChangedPayload);
-    }
+    // At once, not one Redis round trip after another: one trigger per room and owner, so no order between them matters.
+    await Promise.all([
+      ...[...latestByRoom].map(([roomId, streamOrdering]) => this.pubsub.publish(TRIGGERS.roomState(roomId), { roomId, streamOrdering } satisfies RoomStatePayload)),
+      ...[...latestByOwner].map(([userId, streamOrdering]) => this.pubsub.publish(TRIGGERS.presenceChanged(userId), { userId, streamOrdering } satisfies PresenceChangedPayload)),
+    ]);
   }
 }

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { DomainEventBus } from '../common/event-bus.js';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
+import { NextRun } from '../common/next-run.js';
 import { AppConfig } from '../config/app-config.js';
 import { EventStore } from '../events/event-store.service.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
@@ -34,10 +35,9 @@ export class StoredPresence {
   private follower?: PresenceFollower;
   /** Users being read again after another process published their presence, by the read that covers them. */
   private readonly reloading = new Map<string, Promise<void>>();
-  /** Users asked to be read again since the read under way began, and the read that will cover them. */
+  /** Users asked to be read again and not yet taken by a read. */
   private readonly reloadQueue = new Set<string>();
-  private nextReload: Promise<void> | null = null;
-  private lastReload: Promise<void> = Promise.resolve();
+  private readonly reloads = new NextRun(() => this.reload());
 
   constructor(
     @InjectRepository(PresenceStateEntity) private readonly rows: Repository<PresenceStateEntity>,
@@ -66,25 +66,21 @@ export class StoredPresence {
   refresh(userIds: Iterable<string>): Promise<void> {
     for (const userId of userIds) this.reloadQueue.add(userId);
     if (this.reloadQueue.size === 0) return Promise.resolve();
-    if (!this.nextReload) {
-      // After the read under way, and one turn of the event loop, so that the users asked for in this one join.
-      const reload: Promise<void> = this.lastReload
-        .then(() => new Promise((resolve) => setImmediate(resolve)))
-        .then(async () => {
-          this.nextReload = null;
-          const users = [...this.reloadQueue];
-          this.reloadQueue.clear();
-          try {
-            for (const tracked of await this.many(users)) this.follower?.restore(tracked);
-          } finally {
-            for (const userId of users) if (this.reloading.get(userId) === reload) this.reloading.delete(userId);
-          }
-        })
-        .catch((error: unknown) => this.logger.error('presence not read again', error instanceof Error ? error.stack : String(error)));
-      this.nextReload = this.lastReload = reload;
-    }
-    for (const userId of this.reloadQueue) this.reloading.set(userId, this.nextReload);
-    return this.nextReload;
+    const users = [...this.reloadQueue];
+    const read = this.reloads.request().catch((error: unknown) => this.logger.error('presence not read again', error instanceof Error ? error.stack : String(error)));
+    for (const userId of users) this.reloading.set(userId, read);
+    void read.then(() => {
+      for (const userId of users) if (this.reloading.get(userId) === read) this.reloading.delete(userId);
+    });
+    return read;
+  }
+
+  /** Reads the users queued so far into the follower. */
+  private async reload(): Promise<void> {
+    const users = [...this.reloadQueue];
+    this.reloadQueue.clear();
+    if (users.length === 0) return;
+    for (const tracked of await this.many(users)) this.follower?.restore(tracked);
   }
 
   /** Resolves once what another process published of the user has been read here. */
