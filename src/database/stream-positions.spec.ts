@@ -87,6 +87,16 @@ describe(StreamPositions.name, () => {
     expect(db.log).toEqual(['a waits', 'a locked']);
   });
 
+  it('locks ahead of the first position when asked, answering the highest committed, and counts on from it under that one lock', async () => {
+    const db = new FakeDatabase();
+    db.committed = [1, 2, 3];
+    const allocated = positions.in(db.begin('a'));
+    expect(await allocated.lock()).toBe(3);
+    expect(allocated.highest).toBeNull();
+    expect([await allocated.next(), await allocated.next()]).toEqual([4, 5]);
+    expect(db.log).toEqual(['a waits', 'a locked']);
+  });
+
   it('makes a second writer wait for the first to end, so positions commit in order without holes', async () => {
     const db = new FakeDatabase();
     const a = db.begin('a');

@@ -66,9 +66,19 @@ export class TransactionPositions {
   ) {}
 
   async next(): Promise<number> {
-    await (this.started ??= this.start());
+    await this.lock();
     this.allocated = true;
     return ++this.last;
+  }
+
+  /**
+   * Takes the stream's lock ahead of the first position and returns the highest position committed
+   * before it: a writer that must learn what others committed first does so under the same lock
+   * and read its positions count on from.
+   */
+  async lock(): Promise<number> {
+    await (this.started ??= this.start());
+    return this.last;
   }
 
   /** The highest position handed out, or null when none was. */

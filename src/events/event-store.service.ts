@@ -154,12 +154,10 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
         async (manager) => {
           const sql = this.sql.within(manager);
           this.mirror.beginWrite();
-          tx = new RoomWriteTransaction(manager, sql, this.positions.in(sql), this, this.clock.now());
-          if (this.link.clustered) {
-            // The lock first: nothing commits on the stream meanwhile, so what is learned is all there is.
-            await sql.lock(EVENT_STREAM.lockKey);
-            learned = await this.learnUpTo(sql, await this.positions.highest(sql));
-          }
+          const positions = this.positions.in(sql);
+          tx = new RoomWriteTransaction(manager, sql, positions, this, this.clock.now());
+          // The lock first: nothing commits on the stream meanwhile, so what is learned is all there is.
+          if (this.link.clustered) learned = await this.learnUpTo(sql, await positions.lock());
           return work(tx);
         },
         (committed) => {

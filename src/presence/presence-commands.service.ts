@@ -1,37 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import type { Requester } from '../auth/requester.js';
 import { SessionsService } from '../auth/sessions.service.js';
-import { RateLimits, type RateLimit } from '../cluster/rate-limits.js';
-import { Clock } from '../common/clock.js';
 import { MatrixError } from '../common/matrix-error.js';
-import { AppConfig } from '../config/app-config.js';
-import { PRESENCE_POLICIES } from './core/policies.js';
-import { MAX_STATUS_MSG_BYTES, type PresenceInput, type PresencePolicy, type PresenceState } from './core/presence-model.js';
-import { spendsPresenceRateLimit } from './core/rate-limit-rule.js';
+import { MAX_STATUS_MSG_BYTES, type PresenceInput, type PresenceState } from './core/presence-model.js';
 import { PresenceService } from './presence.service.js';
 
 /**
  * What a user may do to their own presence, whichever API they come through (the legacy REST
- * endpoints, /sync's set_presence, the MSC3032 activity report, GraphQL mutations): one rate
- * limit per user on presence updates (which inputs spend it: core/rate-limit-rule.ts), then the
- * engine's inputs.
+ * endpoints, /sync's set_presence, the MSC3032 activity report, GraphQL mutations), as the
+ * engine's inputs, which spend the user's presence rate limit where they are applied
+ * (PresenceService; which inputs spend it: core/rate-limit-rule.ts).
  */
 @Injectable()
 export class PresenceCommands {
-  private readonly limiter: RateLimit;
-  /** The policy the engine applies inputs with, to tell which inputs change anything. */
-  private readonly policy: PresencePolicy;
-
   constructor(
     private readonly presence: PresenceService,
     private readonly sessions: SessionsService,
-    private readonly clock: Clock,
-    config: AppConfig,
-    limits: RateLimits,
-  ) {
-    this.limiter = limits.create('presence', config.RATE_LIMIT_PRESENCE_PER_SECOND, config.RATE_LIMIT_PRESENCE_BURST);
-    this.policy = PRESENCE_POLICIES[config.PRESENCE_POLICY];
-  }
+  ) {}
 
   /** The manual layer (`online` clears it, `offline` appears offline); status unchanged when undefined. */
   async setManual(requester: Requester, state: PresenceState, statusMsg?: string | null): Promise<void> {
@@ -77,11 +62,9 @@ export class PresenceCommands {
   async syncStarted(requester: Requester, state: 'online' | 'unavailable', mayWait: boolean): Promise<boolean> {
     if (!this.presence.tracking) return false;
     const inputs: PresenceInput[] = [{ kind: 'sync', deviceId: requester.deviceId, state }];
-    const retryAfter = this.retryAfter(requester, inputs);
-    if ((retryAfter instanceof Promise ? await retryAfter : retryAfter) !== null) return false;
     if (!mayWait) inputs.push({ kind: 'sync-end', deviceId: requester.deviceId });
-    await this.presence.apply(requester.userId, inputs);
-    return mayWait;
+    const retryAfterMs = await this.presence.apply(requester.userId, inputs, true);
+    return retryAfterMs === null && mayWait;
   }
 
   /** The /sync has returned: the device's sync timeout counts from now. */
@@ -91,23 +74,7 @@ export class PresenceCommands {
 
   private async run(requester: Requester, inputs: PresenceInput[]): Promise<void> {
     for (const input of inputs) if (input.kind === 'status') PresenceCommands.checkStatusMsg(input.statusMsg);
-    const retryAfter = this.retryAfter(requester, inputs);
-    const retryAfterMs = retryAfter instanceof Promise ? await retryAfter : retryAfter;
+    const retryAfterMs = await this.presence.apply(requester.userId, inputs, true);
     if (retryAfterMs !== null) throw MatrixError.limitExceeded(retryAfterMs);
-    await this.presence.apply(requester.userId, inputs);
-  }
-
-  /**
-   * Takes a token when the inputs are a presence update (core/rate-limit-rule.ts): null when
-   * allowed, else the milliseconds until one is free. The check and the apply that follows run
-   * in one turn of the event loop, so no other input slips in between (in a cluster the shared
-   * bucket is asked through Redis, and a token may be spent on an input that turns out to repeat).
-   */
-  private retryAfter(requester: Requester, inputs: PresenceInput[]): number | null | Promise<number | null> {
-    const now = this.clock.now();
-    const current = this.presence.inputsOf(requester.userId);
-    const settings = this.presence.settingsSnapshot;
-    if (!inputs.some((input) => spendsPresenceRateLimit(this.policy, current, input, now, settings))) return null;
-    return this.limiter.take(requester.userId, now);
   }
 }

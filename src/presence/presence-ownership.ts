@@ -13,12 +13,16 @@ import { StoredPresence } from './stored-presence.js';
 
 const SERVICE = 'presence-inputs';
 
-/** One forwarded request: whose inputs, and which process's client sent them. */
+/** One forwarded request: whose inputs, which process's client sent them, and whether they spend the rate limit. */
 interface Forwarded {
   from: string;
   userId: string;
   inputs: PresenceInput[];
+  rateLimited: boolean;
 }
+
+/** The owner's answer: the event position that holds what it published, or the wait the rate limit asks for (nothing taken). */
+type Answer = { position: number } | { retryAfterMs: number };
 
 /** Inputs a client waits to be told were taken; the others (liveness) are dropped after a handover that failed. */
 const ACKNOWLEDGED: ReadonlySet<string> = new Set([...BY_HAND_INPUTS, 'device-report']);
@@ -63,7 +67,7 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     if (!this.link.clustered || !this.presence.enabled || !this.config.DATABASE_URL) return;
-    this.presence.routeThrough((userId, inputs) => (this.owning ? this.applyOwning(userId, inputs) : this.forward(userId, inputs)));
+    this.presence.routeThrough((userId, inputs, rateLimited) => (this.owning ? this.applyOwning(userId, inputs, rateLimited) : this.forward(userId, inputs, rateLimited)));
     const lease = new OwnerLease(this.config.DATABASE_URL, PRESENCE_OWNER_LOCK_KEY, this.config.PRESENCE_OWNER_LEASE_MS, {
       acquired: () => void this.takeOver(),
       lost: () => void this.standDown('its lease was lost (its database session failed, or no longer holds the lock)'),
@@ -104,9 +108,10 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
     this.logger.warn(`This process no longer owns presence: ${reason}`);
   }
 
-  /** The owner's side: apply, counting the sender's syncs; answers the event position that holds what it published. */
-  private async serve({ from, userId, inputs }: Forwarded): Promise<string> {
-    await this.applyOwning(userId, inputs);
+  /** The owner's side: apply, counting the sender's syncs (those taken); answers with an `Answer`. */
+  private async serve({ from, userId, inputs, rateLimited }: Forwarded): Promise<string> {
+    const retryAfterMs = await this.applyOwning(userId, inputs, rateLimited);
+    if (retryAfterMs !== null) return JSON.stringify({ retryAfterMs } satisfies Answer);
     for (const input of inputs) {
       if (input.kind !== 'sync' && input.kind !== 'sync-end') continue;
       const key = `${userId}\u0000${input.deviceId}`;
@@ -116,7 +121,7 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
       if (count > 0) open.set(key, count);
       else open.delete(key);
     }
-    return String(this.store.currentPosition());
+    return JSON.stringify({ position: this.store.currentPosition() } satisfies Answer);
   }
 
   /** Ends the syncs of processes that stopped renewing their heartbeat. */
@@ -134,28 +139,29 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Applied here as owner; an input whose write was fenced (the lease had passed on) goes to the new owner. */
-  private async applyOwning(userId: string, inputs: PresenceInput[]): Promise<void> {
+  private async applyOwning(userId: string, inputs: PresenceInput[], rateLimited: boolean): Promise<number | null> {
     try {
-      await this.presence.applyHere(userId, inputs);
+      return await this.presence.applyHere(userId, inputs, rateLimited);
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
-      await this.forward(userId, inputs);
+      return this.forward(userId, inputs, rateLimited);
     }
   }
 
-  /** A non-owner's side: to the owner, retried through a handover. */
-  private async forward(userId: string, inputs: PresenceInput[]): Promise<void> {
-    const body = JSON.stringify({ from: this.link.processId, userId, inputs } satisfies Forwarded);
+  /** A non-owner's side: to the owner, retried through a handover; answers as PresenceService.apply does. */
+  private async forward(userId: string, inputs: PresenceInput[], rateLimited: boolean): Promise<number | null> {
+    const body = JSON.stringify({ from: this.link.processId, userId, inputs, rateLimited } satisfies Forwarded);
     const deadline = Date.now() + 2 * this.config.PRESENCE_OWNER_LEASE_MS;
     for (;;) {
-      if (this.owning) return this.presence.applyHere(userId, inputs);
+      if (this.owning) return this.presence.applyHere(userId, inputs, rateLimited);
       try {
-        const position = await this.link.request(SERVICE, body, Math.min(2_000, this.config.PRESENCE_OWNER_LEASE_MS));
+        const answer = JSON.parse(await this.link.request(SERVICE, body, Math.min(2_000, this.config.PRESENCE_OWNER_LEASE_MS))) as Answer;
+        if ('retryAfterMs' in answer) return answer.retryAfterMs;
         // What the owner published and stored is read here before the answer: the client reads its own write from this process.
-        await this.store.catchUp(Number(position));
+        await this.store.catchUp(answer.position);
         if (inputs.some((input) => ACKNOWLEDGED.has(input.kind))) await this.stored.refresh([userId]);
         else await this.stored.current(userId);
-        return;
+        return null;
       } catch (error) {
         if (!(error instanceof NoServerError)) throw error;
         if (Date.now() >= deadline) {
@@ -163,7 +169,7 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
             throw new MatrixError(503, 'M_UNKNOWN', 'Presence is changing owner and could not take this change; try again');
           }
           this.logger.warn(`${inputs.map((input) => input.kind).join(', ')} of ${userId} dropped: no presence owner answered`);
-          return;
+          return null;
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

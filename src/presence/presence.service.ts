@@ -1,15 +1,20 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { RateLimiter } from '../common/rate-limiter.js';
 import { DomainEventBus } from '../common/event-bus.js';
 import { AppConfig } from '../config/app-config.js';
-import { EMPTY_INPUTS, type PresenceInput, type PresenceSettings, type PresenceView } from './core/presence-model.js';
+import { EMPTY_INPUTS, type PresenceInput, type PresencePolicy, type PresenceSettings, type PresenceView } from './core/presence-model.js';
 import { PRESENCE_POLICIES } from './core/policies.js';
 import { BY_HAND_INPUTS } from './core/presence-rules.js';
+import { spendsPresenceRateLimit } from './core/rate-limit-rule.js';
 import { PresenceEngine, type Publication } from './presence-engine.js';
 import { PresenceWriter } from './presence-writer.js';
 import { pacingSettingsOf, presenceSettingsOf } from './presence-settings.js';
 import { DerivedPresenceChanges } from './derived-presence-changes.js';
 import { StoredPresence } from './stored-presence.js';
+
+/** Where a process sends inputs it does not apply itself (set by PresenceOwnership in a cluster): answers as `apply` does. */
+export type PresenceRoute = (userId: string, inputs: PresenceInput[], rateLimited: boolean) => Promise<number | null>;
 
 const NEVER_SEEN: PresenceView = Object.freeze({ presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null });
 
@@ -30,18 +35,22 @@ const ACKNOWLEDGED_INPUTS: ReadonlySet<string> = new Set([...BY_HAND_INPUTS, 'de
  * restart re-evaluating them publishes nothing older. Device liveness alone (syncs, activity,
  * which the client repeats anyway) is written once per tick, and at each request once shutdown
  * has begun. One process owns the presence timers: this one, or in a cluster the one holding the
- * lease (PresenceOwnership), which the others forward their inputs to.
+ * lease (PresenceOwnership), which the others forward their inputs to. That process also keeps
+ * each user's presence rate limit: every input reaches it, with the inputs it is judged against.
  */
 @Injectable()
 export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger(PresenceService.name);
   private readonly settings: PresenceSettings;
+  /** The per-user presence rate limit (core/rate-limit-rule.ts says which inputs spend it). */
+  private readonly limiter: RateLimiter;
+  private readonly policy: PresencePolicy;
   private engine!: PresenceEngine;
   private ticker?: NodeJS.Timeout;
   private ticking: Promise<void> | null = null;
   private stopOnActivity?: () => void;
   private stopLearning?: () => void;
-  private route?: (userId: string, inputs: PresenceInput[]) => Promise<void>;
+  private route?: PresenceRoute;
   /** Set at shutdown: requests still being served write their inputs at once, as no tick follows. */
   private closing = false;
   /** Set once the HTTP server has closed: no one is left to acknowledge an input to. */
@@ -56,6 +65,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     private readonly config: AppConfig,
   ) {
     this.settings = presenceSettingsOf(config);
+    this.policy = PRESENCE_POLICIES[config.PRESENCE_POLICY];
+    this.limiter = new RateLimiter(config.RATE_LIMIT_PRESENCE_PER_SECOND, config.RATE_LIMIT_PRESENCE_BURST);
   }
 
   /** Whether presence is served at all (PRESENCE_ENABLED=false turns it off). */
@@ -80,7 +91,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   /** Loads stored inputs and re-arms every user, so a user online at shutdown still times out. */
   async onModuleInit(): Promise<void> {
     this.engine = new PresenceEngine(
-      PRESENCE_POLICIES[this.config.PRESENCE_POLICY],
+      this.policy,
       this.settings,
       pacingSettingsOf(this.config),
       this.clock,
@@ -167,9 +178,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
 
   /** Activity and sign-ins reach the engine as domain events; returns what stops listening. */
   private listenForActivity(): () => void {
-    const record = (userId: string, input: PresenceInput) =>
-      this.apply(userId, [input]).catch((error: unknown) =>
-        this.logger.error(`${input.kind} of ${userId} not recorded`, error instanceof Error ? error.stack : String(error)),
+    const record = (userId: string, input: PresenceInput): Promise<void> =>
+      this.apply(userId, [input]).then(
+        () => undefined,
+        (error: unknown) => this.logger.error(`${input.kind} of ${userId} not recorded`, error instanceof Error ? error.stack : String(error)),
       );
     const stops = [
       this.bus.on('user.activity', ({ userId, deviceId }) => void record(userId, { kind: 'activity', deviceId })),
@@ -183,29 +195,50 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
    * Where inputs go: applied here, or (set by PresenceOwnership in a cluster) forwarded to the
    * process that owns presence.
    */
-  routeThrough(route: (userId: string, inputs: PresenceInput[]) => Promise<void>): void {
+  routeThrough(route: PresenceRoute): void {
     this.route = route;
   }
 
-  /** Takes client inputs: applied here, or forwarded to the owner of presence in a cluster. */
-  apply(userId: string, inputs: PresenceInput[]): Promise<void> {
-    return this.route ? this.route(userId, inputs) : this.applyHere(userId, inputs);
+  /**
+   * Takes client inputs: applied here, or forwarded to the owner of presence in a cluster. With
+   * `rateLimited`, inputs that are a presence update spend the user's rate limit: returns null
+   * once they are taken, or the milliseconds until a token is free, and then nothing was applied.
+   */
+  apply(userId: string, inputs: PresenceInput[], rateLimited = false): Promise<number | null> {
+    return this.route ? this.route(userId, inputs, rateLimited) : this.applyHere(userId, inputs, rateLimited);
   }
 
-  /** Applies client inputs through the engine, publishing at once what it says is due. */
-  async applyHere(userId: string, inputs: PresenceInput[]): Promise<void> {
-    if (!this.tracking || this.stopped) return;
+  /** Applies client inputs through the engine (see `apply`), publishing at once what it says is due. */
+  async applyHere(userId: string, inputs: PresenceInput[], rateLimited = false): Promise<number | null> {
+    if (!this.tracking || this.stopped) return null;
+    if (rateLimited) {
+      const retryAfterMs = this.takeToken(userId, inputs);
+      if (retryAfterMs !== null) return retryAfterMs;
+    }
     const { tracked, changed, publication } = this.engine.apply(userId, inputs);
     this.bus.emit('presence.applied', { kinds: inputs.map((input) => input.kind) });
     this.noteDerivedChanges();
     const acknowledged = inputs.some((input) => ACKNOWLEDGED_INPUTS.has(input.kind));
-    if (!changed && !acknowledged) return;
+    if (!changed && !acknowledged) return null;
     this.writer.markChanged(tracked);
     // Durable before acknowledgement (see the class comment); liveness alone waits for the tick.
     if (publication || this.closing || acknowledged) {
       await this.writer.write(publication ? [publication] : [], [tracked]);
       if (publication) this.published(publication, inputs.some((input) => BY_HAND_INPUTS.has(input.kind)) ? 'hand' : 'request');
     }
+    return null;
+  }
+
+  /**
+   * Takes a token when the inputs are a presence update, judged against the user's inputs as they
+   * stand: null when allowed, else the milliseconds until one is free. The check and the apply
+   * that follows run in one turn of the event loop, so no other input slips in between.
+   */
+  private takeToken(userId: string, inputs: PresenceInput[]): number | null {
+    const now = this.clock.now();
+    const current = this.inputsOf(userId);
+    if (!inputs.some((input) => spendsPresenceRateLimit(this.policy, current, input, now, this.settings))) return null;
+    return this.limiter.take(userId, now);
   }
 
   private published(publication: Publication, cause: 'hand' | 'request' | 'clock'): void {

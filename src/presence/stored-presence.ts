@@ -6,6 +6,7 @@ import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { NextRun } from '../common/next-run.js';
 import { AppConfig } from '../config/app-config.js';
 import { EventStore } from '../events/event-store.service.js';
+import type { RoomState } from '../events/room-state.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import { EMPTY_INPUTS, type PresenceView } from './core/presence-model.js';
 import { publishedViewOf } from './presence-events.js';
@@ -102,14 +103,25 @@ export class StoredPresence {
   /** Every user with stored inputs. */
   async all(): Promise<TrackedPresence[]> {
     const rows = await this.rows.find();
-    const published = await this.publishedViews(rows.map((row) => row.userId));
+    const types = [...this.ids.both('presence'), ...this.ids.both('status')];
+    const published = await this.publishedViews(
+      rows.map((row) => row.userId),
+      (roomIds) => this.store.currentStateOfRooms(roomIds, types),
+    );
     return rows.map((row) => fromRow(row, published.get(row.userId) ?? null));
   }
 
-  /** These users, each with no inputs when none are stored. */
+  /**
+   * These users, each with no inputs when none are stored. Their profile rooms' state comes from
+   * the store's mirror, which holds what this process learned (a publication read back costs no
+   * query once the room is mirrored); `all` reads every room in one query per chunk instead.
+   */
   async many(userIds: readonly string[]): Promise<TrackedPresence[]> {
     const rows = new Map((await this.rows.findBy({ userId: In([...userIds]) })).map((row) => [row.userId, row]));
-    const published = await this.publishedViews(userIds);
+    const published = await this.publishedViews(userIds, async (roomIds) => {
+      const states = await Promise.all(roomIds.map((roomId) => this.store.currentState(roomId)));
+      return new Map(roomIds.map((roomId, index) => [roomId, states[index]]));
+    });
     return userIds.map((userId) => {
       const row = rows.get(userId);
       const view = published.get(userId) ?? null;
@@ -117,13 +129,12 @@ export class StoredPresence {
     });
   }
 
-  /** Published views of many users, read in chunks of users; users with none are left out. */
-  private async publishedViews(userIds: readonly string[]): Promise<Map<string, PresenceView>> {
+  /** Published views of many users, in chunks of users, their rooms' state read by `statesOf`; users with none are left out. */
+  private async publishedViews(userIds: readonly string[], statesOf: (roomIds: string[]) => Promise<Map<string, RoomState>>): Promise<Map<string, PresenceView>> {
     const views = new Map<string, PresenceView>();
-    const types = [...this.ids.both('presence'), ...this.ids.both('status')];
     for (let start = 0; start < userIds.length; start += CHUNK) {
       const rooms = await this.profileRooms.profileRoomIds(userIds.slice(start, start + CHUNK));
-      const states = await this.store.currentStateOfRooms([...rooms.values()], types);
+      const states = await statesOf([...rooms.values()]);
       for (const [userId, roomId] of rooms) {
         const view = publishedViewOf(states.get(roomId)!, this.ids);
         if (view) views.set(userId, view);
