@@ -25,12 +25,14 @@ export class PresenceResolver {
 
   @Query(() => Me, { description: 'The authenticated user, their presence and their devices.' })
   async me(@Viewer() viewer: Requester, @PresenceLoader() loader: GraphqlContext['presence']): Promise<Me> {
+    // Loaded first: in a cluster the load reads the viewer's own inputs back from the store.
+    const presence = await loader.load(viewer.userId);
     const inputs = this.engine.inputsOf(viewer.userId);
     const now = this.clock.now();
     return Object.assign(new Me(), {
       userId: viewer.userId,
       deviceId: viewer.deviceId,
-      presence: toPresence(await loader.load(viewer.userId), now),
+      presence: toPresence(presence, now),
       manualPresence: inputs.manual as PresenceStateValue | null,
       appearOffline: inputs.appearOffline !== null,
       devices: inputs.devices.map((device) => toDevicePresence(device, isLive(device, now, this.engine.settingsSnapshot))),

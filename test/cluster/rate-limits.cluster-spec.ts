@@ -29,6 +29,11 @@ describe('rate limits across processes', () => {
       if (response.status === 429) expect(response.body).toMatchObject({ errcode: 'M_LIMIT_EXCEEDED', retry_after_ms: expect.any(Number) });
     }
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    // A /sync whose set_presence would change the device's state goes on over the limit, its change dropped, on any process.
+    const syncing = new TestClient(cluster.url(2), alice.userId, alice.accessToken, alice.deviceId);
+    await syncing.sync({ set_presence: 'unavailable', timeout: 0 });
+    const seen = await new TestClient(cluster.url(1), alice.userId, alice.accessToken, alice.deviceId).request('GET', `/presence/${enc(alice.userId)}/status`);
+    expect(seen.body).toMatchObject({ presence: 'online', status_msg: 'update 3' });
     // Another user has a bucket of their own.
     const bob = await TestClient.register(cluster.url(1));
     expect((await bob.request('PUT', `/presence/${enc(bob.userId)}/status`, { presence: 'online' })).status).toBe(200);
