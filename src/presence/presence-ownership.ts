@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CLUSTER_LINK, NoServerError, type ClusterLink } from '../cluster/cluster-link.js';
 import { LeaseLostError, OwnerLease, PRESENCE_OWNER_LOCK_KEY } from '../cluster/owner-lease.js';
+import { RecentAnswers } from '../cluster/recent-answers.js';
 import { MatrixError } from '../common/matrix-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { EventStore } from '../events/event-store.service.js';
@@ -13,9 +14,13 @@ import { StoredPresence } from './stored-presence.js';
 
 const SERVICE = 'presence-inputs';
 
-/** One forwarded request: whose inputs, which process's client sent them, and whether they spend the rate limit. */
+/**
+ * One forwarded request: which process's client sent it (and its number there, the same in each
+ * retry), whose inputs, and whether they spend the rate limit.
+ */
 interface Forwarded {
   from: string;
+  id: number;
   userId: string;
   inputs: PresenceInput[];
   rateLimited: boolean;
@@ -37,6 +42,8 @@ const ACKNOWLEDGED: ReadonlySet<string> = new Set([...BY_HAND_INPUTS, 'device-re
  * has its syncs ended (Synapse's ClearUserSyncs), so none of its users stays online for ever. A
  * forwarded input is retried until an owner answers, for twice the lease; then an acknowledged
  * input is refused with 503 (never a 200 for an input that was not taken), and liveness is dropped.
+ * A request retried after its answer was late is answered once: the owner keeps its answers for as
+ * long as a sender retries (RecentAnswers), so a sync is never counted twice and left live for ever.
  *
  * Every presence write is fenced: it commits only while this process's lease still holds the lock
  * (OwnerLease.assertHeld). A new owner first passes through the event stream's lock, which every
@@ -54,6 +61,9 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
   /** The owner as last seen: this process's ID, or null while unknown (see `owner`). */
   private owning = false;
   private since: number | null = null;
+  /** Forwarded requests this process answered as owner, kept for as long as their senders retry. */
+  private readonly answered: RecentAnswers;
+  private forwarded = 0;
 
   constructor(
     private readonly presence: PresenceService,
@@ -63,7 +73,10 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
     private readonly config: AppConfig,
     private readonly readiness: ReadinessChecks,
     @Inject(CLUSTER_LINK) private readonly link: ClusterLink,
-  ) {}
+  ) {
+    // A sender retries for twice the lease after its first try, plus the last try's timeout.
+    this.answered = new RecentAnswers(3 * config.PRESENCE_OWNER_LEASE_MS + 2_000);
+  }
 
   async onModuleInit(): Promise<void> {
     if (!this.link.clustered || !this.presence.enabled || !this.config.DATABASE_URL) return;
@@ -90,7 +103,11 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
     await this.store.write(async () => undefined);
     await this.presence.takeOver();
     this.syncs.clear();
-    this.stopServing = await this.link.serve(SERVICE, (body) => this.serve(JSON.parse(body) as Forwarded));
+    this.answered.clear();
+    this.stopServing = await this.link.serve(SERVICE, (body) => {
+      const forwarded = JSON.parse(body) as Forwarded;
+      return this.answered.answer(`${forwarded.from}/${forwarded.id}`, () => this.serve(forwarded));
+    });
     this.owning = true;
     this.since = Date.now();
     this.reaper = setInterval(() => void this.reapDeadProcesses(), Math.max(100, Math.floor(this.config.PRESENCE_OWNER_LEASE_MS / 2)));
@@ -150,7 +167,7 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
 
   /** A non-owner's side: to the owner, retried through a handover; answers as PresenceService.apply does. */
   private async forward(userId: string, inputs: PresenceInput[], rateLimited: boolean): Promise<number | null> {
-    const body = JSON.stringify({ from: this.link.processId, userId, inputs, rateLimited } satisfies Forwarded);
+    const body = JSON.stringify({ from: this.link.processId, id: ++this.forwarded, userId, inputs, rateLimited } satisfies Forwarded);
     const deadline = Date.now() + 2 * this.config.PRESENCE_OWNER_LEASE_MS;
     for (;;) {
       if (this.owning) return this.presence.applyHere(userId, inputs, rateLimited);
