@@ -39,6 +39,8 @@ export class StoredPresence {
   /** Users asked to be read again and not yet taken by a read. */
   private readonly reloadQueue = new Set<string>();
   private readonly reloads = new NextRun(() => this.reload());
+  /** The event types a published view is made of: m.presence and m.status, stable and unstable. */
+  private readonly viewTypes: string[];
 
   constructor(
     @InjectRepository(PresenceStateEntity) private readonly rows: Repository<PresenceStateEntity>,
@@ -47,15 +49,16 @@ export class StoredPresence {
     private readonly bus: DomainEventBus,
     private readonly ids: MscIdentifiers,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.viewTypes = [...ids.both('presence'), ...ids.both('status')];
+  }
 
   /** Reads again, into `follower`, each user whose m.presence / m.status another process published; returns what stops. */
   follow(follower: PresenceFollower): () => void {
     this.follower = follower;
-    const types = [...this.ids.both('presence'), ...this.ids.both('status')];
     return this.bus.on('room.events.persisted', ({ events, learned }) => {
       if (!learned || follower.owning()) return;
-      void this.refresh(events.filter((event) => types.includes(event.type) && event.stateKey !== null).map((event) => event.sender));
+      void this.refresh(events.filter((event) => this.viewTypes.includes(event.type) && event.stateKey !== null).map((event) => event.sender));
     });
   }
 
@@ -103,10 +106,9 @@ export class StoredPresence {
   /** Every user with stored inputs. */
   async all(): Promise<TrackedPresence[]> {
     const rows = await this.rows.find();
-    const types = [...this.ids.both('presence'), ...this.ids.both('status')];
     const published = await this.publishedViews(
       rows.map((row) => row.userId),
-      (roomIds) => this.store.currentStateOfRooms(roomIds, types),
+      (roomIds) => this.store.currentStateOfRooms(roomIds, this.viewTypes),
     );
     return rows.map((row) => fromRow(row, published.get(row.userId) ?? null));
   }
