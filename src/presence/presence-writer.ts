@@ -6,7 +6,7 @@ import type { RoomWriteTransaction } from '../events/room-write-transaction.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import { publicationEvents } from './core/presence-rules.js';
 import { presenceEventContent, statusEventContent } from './presence-events.js';
-import { upsertValues, UPSERT_PRESENCE_STATE } from './presence-state.mapper.js';
+import { upsertStatements } from './presence-state.mapper.js';
 import type { Publication } from './presence-engine.js';
 import type { TrackedPresence } from './tracked-presence.js';
 
@@ -158,10 +158,8 @@ export class PresenceWriter implements OnApplicationShutdown {
         });
         for (const { publication, roomId } of batch) await this.writePublication(tx, roomId, publication);
         // The values are taken now: inputs that change after this mark the user changed again.
-        for (const tracked of rows) {
-          this.changed.delete(tracked);
-          await tx.sql.run(UPSERT_PRESENCE_STATE, ...upsertValues(tracked));
-        }
+        for (const tracked of rows) this.changed.delete(tracked);
+        for (const { sql, values } of upsertStatements(rows)) await tx.sql.run(sql, ...values);
       });
     } catch (error) {
       // Fenced: this process no longer owns presence, and the batch is not its to write.

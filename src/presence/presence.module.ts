@@ -5,7 +5,6 @@ import { UserEntity } from '../accounts/user.entity.js';
 import { ProfilesModule } from '../profiles/profiles.module.js';
 import { DeviceActivityController, LegacyPresenceController } from './legacy/legacy-presence.controller.js';
 import { LegacyPresenceService } from './legacy/legacy-presence.service.js';
-import { PresenceStateEntity } from './presence-state.entity.js';
 import { PresenceCommands } from './presence-commands.service.js';
 import { PresenceHistoryRetention } from './presence-history-retention.js';
 import { PresenceOwnerController } from './presence-owner.controller.js';
@@ -18,7 +17,7 @@ import { DerivedPresenceChanges } from './derived-presence-changes.js';
 import { StoredPresence } from './stored-presence.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([PresenceStateEntity, UserEntity]), ProfilesModule, AccessModule],
+  imports: [TypeOrmModule.forFeature([UserEntity]), ProfilesModule, AccessModule],
   controllers: [LegacyPresenceController, DeviceActivityController, PresenceOwnerController],
   providers: [
     PresenceService,

@@ -1,6 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
 import { DomainEventBus } from '../common/event-bus.js';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { NextRun } from '../common/next-run.js';
@@ -10,11 +8,11 @@ import type { RoomState } from '../events/room-state.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import { EMPTY_INPUTS, type PresenceView } from './core/presence-model.js';
 import { publishedViewOf } from './presence-events.js';
-import { PresenceStateEntity } from './presence-state.entity.js';
-import { fromRow } from './presence-state.mapper.js';
+import { SqlStatements } from '../database/sql-statements.js';
+import { fromRow, selectPresenceState, SELECT_ALL_PRESENCE_STATE, type PresenceStateRow } from './presence-state.mapper.js';
 import { TrackedPresence } from './tracked-presence.js';
 
-/** Users whose published presence is read per query. */
+/** Users whose inputs and published presence are read per query. */
 const CHUNK = 500;
 
 /** How a process that does not own presence puts what it read into its engine. */
@@ -43,7 +41,7 @@ export class StoredPresence {
   private readonly viewTypes: string[];
 
   constructor(
-    @InjectRepository(PresenceStateEntity) private readonly rows: Repository<PresenceStateEntity>,
+    private readonly sql: SqlStatements,
     private readonly store: EventStore,
     private readonly profileRooms: ProfileRoomService,
     private readonly bus: DomainEventBus,
@@ -105,12 +103,12 @@ export class StoredPresence {
 
   /** Every user with stored inputs. */
   async all(): Promise<TrackedPresence[]> {
-    const rows = await this.rows.find();
+    const rows = await this.sql.all<PresenceStateRow>(SELECT_ALL_PRESENCE_STATE);
     const published = await this.publishedViews(
-      rows.map((row) => row.userId),
+      rows.map((row) => row.user_id),
       (roomIds) => this.store.currentStateOfRooms(roomIds, this.viewTypes),
     );
-    return rows.map((row) => fromRow(row, published.get(row.userId) ?? null));
+    return rows.map((row) => fromRow(row, published.get(row.user_id) ?? null));
   }
 
   /**
@@ -119,7 +117,11 @@ export class StoredPresence {
    * query once the room is mirrored); `all` reads every room in one query per chunk instead.
    */
   async many(userIds: readonly string[]): Promise<TrackedPresence[]> {
-    const rows = new Map((await this.rows.findBy({ userId: In([...userIds]) })).map((row) => [row.userId, row]));
+    const rows = new Map<string, PresenceStateRow>();
+    for (let start = 0; start < userIds.length; start += CHUNK) {
+      const { sql, values } = selectPresenceState(userIds.slice(start, start + CHUNK));
+      for (const row of await this.sql.all<PresenceStateRow>(sql, ...values)) rows.set(row.user_id, row);
+    }
     const published = await this.publishedViews(userIds, async (roomIds) => {
       const states = await Promise.all(roomIds.map((roomId) => this.store.currentState(roomId)));
       return new Map(roomIds.map((roomId, index) => [roomId, states[index]]));
