@@ -1,5 +1,4 @@
-import type { SqlParameter } from '../database/sql-statements.js';
-import { SqlStatements } from '../database/sql-statements.js';
+import { SqlStatements, type SqlParameter } from '../database/sql-statements.js';
 import type { DeviceInputs, ManualState, PresenceView } from './core/presence-model.js';
 import { TrackedPresence } from './tracked-presence.js';
 

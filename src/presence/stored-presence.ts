@@ -3,12 +3,12 @@ import { DomainEventBus } from '../common/event-bus.js';
 import { MscIdentifiers } from '../common/msc-identifiers.js';
 import { NextRun } from '../common/next-run.js';
 import { AppConfig } from '../config/app-config.js';
+import { SqlStatements } from '../database/sql-statements.js';
 import { EventStore } from '../events/event-store.service.js';
 import type { RoomState } from '../events/room-state.js';
 import { ProfileRoomService } from '../profiles/profile-room.service.js';
 import { EMPTY_INPUTS, type PresenceView } from './core/presence-model.js';
 import { publishedViewOf } from './presence-events.js';
-import { SqlStatements } from '../database/sql-statements.js';
 import { fromRow, selectPresenceState, SELECT_ALL_PRESENCE_STATE, type PresenceStateRow } from './presence-state.mapper.js';
 import { TrackedPresence } from './tracked-presence.js';
 
