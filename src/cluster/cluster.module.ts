@@ -20,7 +20,10 @@ const TOPICS: ClusterTopic[] = ['events', 'account-data', 'peeks', 'token-revoke
       inject: [AppConfig, ReadinessChecks],
       useFactory: async (config: AppConfig, readiness: ReadinessChecks): Promise<ClusterLink> => {
         if (!config.REDIS_URL) return new LocalLink();
-        const link = new RedisLink(config.REDIS_URL, config.REDIS_KEY_PREFIX, config.PRESENCE_OWNER_LEASE_MS);
+        const link = new RedisLink(config.REDIS_URL, config.REDIS_KEY_PREFIX, config.PRESENCE_OWNER_LEASE_MS, {
+          host: config.CLUSTER_HOST,
+          port: config.CLUSTER_PORT,
+        });
         await link.connect(TOPICS);
         readiness.register('redis', async () => ({ redis: { status: link.ready ? 'up' : 'down' } }));
         return link;

@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import { NoServerError, type ClusterLink, type ClusterTopic, type ClusterTopics } from './cluster-link.js';
-import { decodeFrames, encodeFrames, FrameBatcher, type Frame } from './request-frames.js';
+import type { ClusterLink, ClusterTopic, ClusterTopics } from './cluster-link.js';
+import { DirectRequests } from './direct-requests.js';
 
 /** Between the sender's ID and the message on the wire. */
 const SEPARATOR = '\u0000';
@@ -11,9 +11,9 @@ const SEPARATOR = '\u0000';
 /**
  * The cluster link over Redis pub/sub: one connection publishes (and serves other commands), one
  * listens. Each topic is a channel under the key prefix; a message carries its sender's ID so a
- * process skips its own. Requests to a service made in one turn of the event loop travel in one
- * message, and so do the answers to one process (request-frames.ts); commands issued in one turn
- * share one write to Redis (ioredis auto-pipelining).
+ * process skips its own. Commands issued in one turn of the event loop share one write to Redis
+ * (ioredis auto-pipelining). Requests to a service go straight to the process serving it, which
+ * Redis names (DirectRequests).
  */
 export class RedisLink implements ClusterLink {
   readonly clustered = true;
@@ -21,14 +21,8 @@ export class RedisLink implements ClusterLink {
   readonly commands: Redis;
   private readonly listener: Redis;
   private readonly local = new EventEmitter();
-  /** Requests of this process waiting for their answer, by ID. */
-  private readonly pending = new Map<number, { service: string; resolve: (body: string) => void; reject: (error: Error) => void }>();
-  private requests = 0;
-  /** Services this process serves, by channel. */
-  private readonly serving = new Map<string, (body: string) => Promise<string>>();
   private readonly logger = new Logger(RedisLink.name);
-  private readonly requestBatches = new FrameBatcher((channel, frames) => void this.sendRequests(channel, frames));
-  private readonly answerBatches = new FrameBatcher((channel, frames) => void this.sendAnswers(channel, frames));
+  private readonly requests: DirectRequests;
 
   private heartbeat?: NodeJS.Timeout;
 
@@ -37,18 +31,18 @@ export class RedisLink implements ClusterLink {
     readonly prefix: string,
     /** How long this process counts as alive after its last heartbeat. */
     private readonly aliveMs: number,
+    /** Where this process takes requests from the others when it serves a service: host, and port (0: any). */
+    requestsAt: { host: string; port: number },
   ) {
     // Commands wait while reconnecting only briefly: a request is answered rather than held.
     this.commands = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true });
     this.listener = new Redis(url, { lazyConnect: true });
+    this.requests = new DirectRequests(this.commands, prefix, this.processId, requestsAt.host, requestsAt.port);
     this.local.setMaxListeners(0);
     for (const connection of [this.commands, this.listener]) {
       connection.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
     }
     this.listener.on('message', (channel: string, raw: string) => {
-      if (channel === this.replyChannel) return this.answered(raw);
-      const served = this.serving.get(channel);
-      if (served) return this.answer(served, raw);
       const at = raw.indexOf(SEPARATOR);
       if (at < 0 || raw.slice(0, at) === this.processId) return;
       this.local.emit(channel.slice(this.prefix.length), raw.slice(at + 1));
@@ -58,7 +52,7 @@ export class RedisLink implements ClusterLink {
   /** Connects both and listens to every topic; throws when Redis cannot be reached. */
   async connect(topics: readonly ClusterTopic[]): Promise<void> {
     await Promise.all([this.commands.connect(), this.listener.connect()]);
-    await this.listener.subscribe(this.replyChannel, ...topics.map((topic) => this.prefix + topic));
+    await this.listener.subscribe(...topics.map((topic) => this.prefix + topic));
     const beat = () => this.commands.set(this.aliveKey(this.processId), '1', 'PX', this.aliveMs).catch(() => undefined);
     await beat();
     this.heartbeat = setInterval(() => void beat(), Math.max(50, Math.floor(this.aliveMs / 3)));
@@ -73,88 +67,12 @@ export class RedisLink implements ClusterLink {
     return (await this.commands.exists(this.aliveKey(processId))) === 1;
   }
 
-  /** Where this process's requests are answered. */
-  private get replyChannel(): string {
-    return `${this.prefix}reply:${this.processId}`;
+  request(service: string, body: string, timeoutMs: number): Promise<string> {
+    return this.requests.request(service, body, timeoutMs);
   }
 
-  async request(service: string, body: string, timeoutMs: number): Promise<string> {
-    const id = ++this.requests;
-    const answer = new Promise<string>((resolve, reject) => this.pending.set(id, { service, resolve, reject }));
-    const timer = setTimeout(() => this.settle(id, new NoServerError(service, 'timeout')), timeoutMs);
-    this.requestBatches.add(`${this.prefix}serve:${service}`, { id, text: body });
-    try {
-      return await answer;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private async sendRequests(channel: string, frames: Frame[]): Promise<void> {
-    try {
-      const receivers = await this.commands.publish(channel, `${this.processId} ${encodeFrames(frames)}`);
-      if (receivers === 0) for (const { id } of frames) this.settle(id, new NoServerError(this.pending.get(id)?.service ?? channel, 'none'));
-    } catch (error) {
-      for (const { id } of frames) this.settle(id, error as Error);
-    }
-  }
-
-  async serve(service: string, handler: (body: string) => Promise<string>): Promise<() => Promise<void>> {
-    const channel = `${this.prefix}serve:${service}`;
-    this.serving.set(channel, handler);
-    await this.listener.subscribe(channel);
-    return async () => {
-      this.serving.delete(channel);
-      await this.listener.unsubscribe(channel).catch(() => undefined);
-    };
-  }
-
-  /** Runs each request of a message; their answers go back batched as they come. */
-  private answer(handler: (body: string) => Promise<string>, raw: string): void {
-    const at = raw.indexOf(' ');
-    const replyTo = `${this.prefix}reply:${raw.slice(0, at)}`;
-    for (const { id, text } of this.framesOf(raw, at + 1)) {
-      let answered: Promise<string>;
-      try {
-        answered = handler(text);
-      } catch (error) {
-        answered = Promise.reject(error as Error);
-      }
-      void answered.then(
-        (body) => this.answerBatches.add(replyTo, { id, text: `+${body}` }),
-        (error: Error) => this.answerBatches.add(replyTo, { id, text: `-${error.message}` }),
-      );
-    }
-  }
-
-  private async sendAnswers(channel: string, frames: Frame[]): Promise<void> {
-    await this.commands.publish(channel, encodeFrames(frames)).catch((error: Error) => {
-      this.logger.error(`Redis: ${frames.length} answers to ${channel} not sent: ${error.message}`);
-    });
-  }
-
-  private answered(raw: string): void {
-    for (const { id, text } of this.framesOf(raw, 0)) {
-      if (text.startsWith('-')) this.settle(id, new Error(text.slice(1)));
-      else this.pending.get(id)?.resolve(text.slice(1));
-      this.pending.delete(id);
-    }
-  }
-
-  /** A message's frames; none (logged) when it is malformed, as no one could be answered. */
-  private framesOf(raw: string, start: number): Frame[] {
-    try {
-      return decodeFrames(raw, start);
-    } catch (error) {
-      this.logger.error(`Redis: ${(error as Error).message} dropped`);
-      return [];
-    }
-  }
-
-  /** Ends a request with an error, unless it has ended already. */
-  private settle(id: number, error: Error): void {
-    this.pending.get(id)?.reject(error);
-    this.pending.delete(id);
+  serve(service: string, handler: (body: string) => Promise<string>): Promise<() => Promise<void>> {
+    return this.requests.serve(service, handler);
   }
 
   /** Whether both connections are up. */
@@ -177,6 +95,7 @@ export class RedisLink implements ClusterLink {
 
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    await this.requests.close();
     await this.commands.del(this.aliveKey(this.processId)).catch(() => undefined);
     this.listener.disconnect();
     await this.commands.quit().catch(() => this.commands.disconnect());

@@ -1,8 +1,9 @@
+import type { Socket } from 'node:net';
+
 /**
- * The wire format of cluster requests and answers: many in one Redis message. Each entry is
- * `<id> <length> <text>`, entries back to back, so a text may hold any character; a request
- * message starts with its sender's process ID and a space, and an answer's text starts with `+`
- * (the answer) or `-` (an error's message).
+ * The wire format of cluster requests and answers on a connection between two processes. Each
+ * frame is `<id> <length> <text>`, frames back to back, so a text may hold any character; an
+ * answer's text starts with `+` (the answer) or `-` (an error's message).
  */
 export interface Frame {
   id: number;
@@ -15,41 +16,54 @@ export function encodeFrames(frames: readonly Frame[]): string {
   return out;
 }
 
-/** Reads `encodeFrames`' output from `start`; throws on a malformed message. */
-export function decodeFrames(raw: string, start = 0): Frame[] {
-  const frames: Frame[] = [];
-  let at = start;
-  while (at < raw.length) {
-    const idEnd = raw.indexOf(' ', at);
-    const lengthEnd = raw.indexOf(' ', idEnd + 1);
-    const id = Number(raw.slice(at, idEnd));
-    const length = Number(raw.slice(idEnd + 1, lengthEnd));
-    if (idEnd < 0 || lengthEnd < 0 || !Number.isInteger(id) || !Number.isInteger(length) || lengthEnd + 1 + length > raw.length) {
-      throw new Error('malformed cluster message');
+/** The longest header a frame may have: two integers of up to 15 digits and their spaces. */
+const MAX_HEADER = 32;
+const HEADER_SO_FAR = /^\d*( \d*)?$/;
+const INTEGER = /^\d{1,15}$/;
+/** The longest text a frame may carry (a presence input is a few hundred characters). */
+export const MAX_FRAME_TEXT = 1 << 20;
+
+/** Reads frames from a stream whose chunks may cut a frame anywhere. */
+export class FrameReader {
+  private pending = '';
+
+  /** The frames `chunk` completes; throws on what no more text could make a frame of. */
+  push(chunk: string): Frame[] {
+    const raw = this.pending + chunk;
+    const frames: Frame[] = [];
+    let at = 0;
+    while (at < raw.length) {
+      const idEnd = raw.indexOf(' ', at);
+      const lengthEnd = idEnd < 0 ? -1 : raw.indexOf(' ', idEnd + 1);
+      if (lengthEnd < 0) {
+        if (raw.length - at > MAX_HEADER || !HEADER_SO_FAR.test(raw.slice(at))) throw new Error('malformed cluster frame');
+        break;
+      }
+      const [id, length] = [raw.slice(at, idEnd), raw.slice(idEnd + 1, lengthEnd)];
+      if (!INTEGER.test(id) || !INTEGER.test(length) || Number(length) > MAX_FRAME_TEXT) throw new Error('malformed cluster frame');
+      const end = lengthEnd + 1 + Number(length);
+      if (end > raw.length) break;
+      frames.push({ id: Number(id), text: raw.slice(lengthEnd + 1, end) });
+      at = end;
     }
-    frames.push({ id, text: raw.slice(lengthEnd + 1, lengthEnd + 1 + length) });
-    at = lengthEnd + 1 + length;
+    this.pending = raw.slice(at);
+    return frames;
   }
-  return frames;
 }
 
-/**
- * Collects what is sent in one turn of the event loop and sends it together: requests to one
- * service, or answers to one process, become one message.
- */
-export class FrameBatcher {
-  private readonly waiting = new Map<string, Frame[]>();
+/** Frames written to a socket in one turn of the event loop go in one write. */
+export class FrameWriter {
+  private waiting: Frame[] | null = null;
 
-  constructor(private readonly send: (destination: string, frames: Frame[]) => void) {}
+  constructor(private readonly socket: Socket) {}
 
-  add(destination: string, frame: Frame): void {
-    const frames = this.waiting.get(destination);
-    if (frames) return void frames.push(frame);
-    this.waiting.set(destination, [frame]);
+  add(frame: Frame): void {
+    if (this.waiting) return void this.waiting.push(frame);
+    this.waiting = [frame];
     setImmediate(() => {
-      const batch = this.waiting.get(destination)!;
-      this.waiting.delete(destination);
-      this.send(destination, batch);
+      const frames = this.waiting!;
+      this.waiting = null;
+      if (!this.socket.destroyed) this.socket.write(encodeFrames(frames));
     });
   }
 }

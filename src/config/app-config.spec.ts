@@ -101,6 +101,16 @@ describe(AppConfig.name, () => {
     expect(() => loadAppConfig({ WORKERS: '0' })).toThrow(/WORKERS/);
   });
 
+  it('takes where a process serves the others: an address and a port, any free one by default', () => {
+    const cluster = { REDIS_URL: 'redis://c', DATABASE_URL: 'postgres://app@db/rooms' };
+    expect([loadAppConfig(cluster).CLUSTER_HOST, loadAppConfig(cluster).CLUSTER_PORT]).toEqual(['127.0.0.1', 0]);
+    const set = loadAppConfig({ ...cluster, CLUSTER_HOST: '10.0.4.17', CLUSTER_PORT: '7410' });
+    expect([set.CLUSTER_HOST, set.CLUSTER_PORT]).toEqual(['10.0.4.17', 7410]);
+    expect(loadAppConfig({ ...cluster, CLUSTER_HOST: 'fd00::4' }).CLUSTER_HOST).toBe('fd00::4');
+    expect(() => loadAppConfig({ ...cluster, CLUSTER_HOST: 'http://10.0.4.17/' })).toThrow(/CLUSTER_HOST/);
+    expect(() => loadAppConfig({ ...cluster, CLUSTER_PORT: '70000' })).toThrow(/CLUSTER_PORT/);
+  });
+
   it('redacts the password of a database URL, malformed or not', () => {
     expect(redactDatabaseUrl('postgres://app:s3cret@db:5432/rooms')).toBe('postgres://app:***@db:5432/rooms');
     expect(redactDatabaseUrl('postgres://app:s3cret@')).toBe('postgres://app:***@');

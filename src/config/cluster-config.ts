@@ -61,6 +61,22 @@ export class ClusterConfig extends OperationsConfig {
   @Max(10_000)
   PRESENCE_OWNER_LEASE_MS = 5_000;
 
+  /**
+   * In a cluster, the address the other processes reach this one at when it owns presence (they
+   * forward presence inputs to it over TCP); it listens there. On one machine the default does;
+   * across machines, this machine's address on their network.
+   */
+  @ValidateIf((config: ClusterConfig) => config.REDIS_URL !== undefined)
+  @Matches(/^[A-Za-z0-9.:_-]{1,253}$/, { message: 'must be a host name or an IP address' })
+  CLUSTER_HOST = '127.0.0.1';
+
+  /** The port of CLUSTER_HOST; 0 takes any free one (Redis tells the others which). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65_535)
+  CLUSTER_PORT = 0;
+
   /** Processes `npm start` runs on the one port (node:cluster); 1 runs the server in the main process. */
   @Transform(toInt)
   @IsInt()
