@@ -7,7 +7,7 @@ import { AppConfig } from '../config/app-config.js';
 import { EventStore } from '../events/event-store.service.js';
 import { ReadinessChecks } from '../operations/readiness-checks.js';
 import { BY_HAND_INPUTS } from './core/presence-rules.js';
-import type { PresenceInput } from './core/presence-model.js';
+import type { PresenceInput, PresenceInputs } from './core/presence-model.js';
 import { PresenceService } from './presence.service.js';
 import { PresenceWriter } from './presence-writer.js';
 import { StoredPresence } from './stored-presence.js';
@@ -26,8 +26,11 @@ interface Forwarded {
   rateLimited: boolean;
 }
 
-/** The owner's answer: the event position that holds what it published, or the wait the rate limit asks for (nothing taken). */
-type Answer = { position: number } | { retryAfterMs: number };
+/**
+ * The owner's answer: the event position that holds what it published and the user's inputs as
+ * they stand after the forwarded ones, or the wait the rate limit asks for (nothing taken).
+ */
+type Answer = { position: number; inputs: PresenceInputs } | { retryAfterMs: number };
 
 /** Inputs a client waits to be told were taken; the others (liveness) are dropped after a handover that failed. */
 const ACKNOWLEDGED: ReadonlySet<string> = new Set([...BY_HAND_INPUTS, 'device-report']);
@@ -35,7 +38,8 @@ const ACKNOWLEDGED: ReadonlySet<string> = new Set([...BY_HAND_INPUTS, 'device-re
 /**
  * Exactly one process of a cluster owns presence (Synapse's presence writer): it holds the lease
  * (OwnerLease), runs the timers and publishes; the others forward every input to it through the
- * cluster link and read presence from the store. When the owner dies, another takes the lease
+ * cluster link and read presence from the store, but for a user's own inputs, which they take
+ * from the owner (its answers, `readOwn`): the store has liveness only from the owner's next tick. When the owner dies, another takes the lease
  * within PRESENCE_OWNER_LEASE_MS and loads every user again (PresenceService.takeOver).
  *
  * The owner counts each process's syncs in flight; a process that stops renewing its heartbeat
@@ -80,7 +84,10 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     if (!this.link.clustered || !this.presence.enabled || !this.config.DATABASE_URL) return;
-    this.presence.routeThrough((userId, inputs, rateLimited) => (this.owning ? this.applyOwning(userId, inputs, rateLimited) : this.forward(userId, inputs, rateLimited)));
+    this.presence.routeThrough({
+      apply: (userId, inputs, rateLimited) => (this.owning ? this.applyOwning(userId, inputs, rateLimited) : this.forward(userId, inputs, rateLimited)),
+      readOwn: (userId) => this.readOwn(userId),
+    });
     const lease = new OwnerLease(this.config.DATABASE_URL, PRESENCE_OWNER_LOCK_KEY, this.config.PRESENCE_OWNER_LEASE_MS, {
       acquired: () => void this.takeOver(),
       lost: () => void this.standDown('its lease was lost (its database session failed, or no longer holds the lock)'),
@@ -125,9 +132,9 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
     this.logger.warn(`This process no longer owns presence: ${reason}`);
   }
 
-  /** The owner's side: apply, counting the sender's syncs (those taken); answers with an `Answer`. */
+  /** The owner's side: apply (nothing for a read), counting the sender's syncs (those taken); answers with an `Answer`. */
   private async serve({ from, userId, inputs, rateLimited }: Forwarded): Promise<string> {
-    const retryAfterMs = await this.applyOwning(userId, inputs, rateLimited);
+    const retryAfterMs = inputs.length === 0 ? null : await this.applyOwning(userId, inputs, rateLimited);
     if (retryAfterMs !== null) return JSON.stringify({ retryAfterMs } satisfies Answer);
     for (const input of inputs) {
       if (input.kind !== 'sync' && input.kind !== 'sync-end') continue;
@@ -138,7 +145,7 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
       if (count > 0) open.set(key, count);
       else open.delete(key);
     }
-    return JSON.stringify({ position: this.store.currentPosition() } satisfies Answer);
+    return JSON.stringify({ position: this.store.currentPosition(), inputs: this.presence.inputsOf(userId) } satisfies Answer);
   }
 
   /** Ends the syncs of processes that stopped renewing their heartbeat. */
@@ -165,19 +172,39 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /**
+   * A user reading themselves: the inputs the owner holds, as forwarding no inputs answers them.
+   * The store's row lags the owner (liveness is written at its next tick), so it serves only
+   * while no owner answers (a handover), rather than keeping the read waiting for one.
+   */
+  private async readOwn(userId: string): Promise<void> {
+    if (this.owning) return;
+    try {
+      const answer = JSON.parse(await this.link.request(SERVICE, this.forwarding(userId, [], false), Math.min(2_000, this.config.PRESENCE_OWNER_LEASE_MS))) as Answer;
+      if ('inputs' in answer) await this.presence.adoptOwnerInputs(userId, answer.inputs);
+    } catch (error) {
+      if (!(error instanceof NoServerError)) throw error;
+      await this.stored.refresh([userId]);
+    }
+  }
+
+  private forwarding(userId: string, inputs: PresenceInput[], rateLimited: boolean): string {
+    return JSON.stringify({ from: this.link.processId, id: ++this.forwarded, userId, inputs, rateLimited } satisfies Forwarded);
+  }
+
   /** A non-owner's side: to the owner, retried through a handover; answers as PresenceService.apply does. */
   private async forward(userId: string, inputs: PresenceInput[], rateLimited: boolean): Promise<number | null> {
-    const body = JSON.stringify({ from: this.link.processId, id: ++this.forwarded, userId, inputs, rateLimited } satisfies Forwarded);
+    const body = this.forwarding(userId, inputs, rateLimited);
     const deadline = Date.now() + 2 * this.config.PRESENCE_OWNER_LEASE_MS;
     for (;;) {
       if (this.owning) return this.presence.applyHere(userId, inputs, rateLimited);
       try {
         const answer = JSON.parse(await this.link.request(SERVICE, body, Math.min(2_000, this.config.PRESENCE_OWNER_LEASE_MS))) as Answer;
         if ('retryAfterMs' in answer) return answer.retryAfterMs;
-        // What the owner published and stored is read here before the answer: the client reads its own write from this process.
+        // What the owner published is learned here before the answer, and its inputs taken as they are, not read back
+        // from the store (where liveness lands only at the owner's next tick): the client reads its own write from this process.
         await this.store.catchUp(answer.position);
-        if (inputs.some((input) => ACKNOWLEDGED.has(input.kind))) await this.stored.refresh([userId]);
-        else await this.stored.current(userId);
+        await this.presence.adoptOwnerInputs(userId, answer.inputs);
         return null;
       } catch (error) {
         if (!(error instanceof NoServerError)) throw error;

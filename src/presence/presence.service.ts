@@ -3,7 +3,7 @@ import { Clock } from '../common/clock.js';
 import { RateLimiter } from '../common/rate-limiter.js';
 import { DomainEventBus } from '../common/event-bus.js';
 import { AppConfig } from '../config/app-config.js';
-import { EMPTY_INPUTS, type PresenceInput, type PresencePolicy, type PresenceSettings, type PresenceView } from './core/presence-model.js';
+import { EMPTY_INPUTS, type PresenceInput, type PresenceInputs, type PresencePolicy, type PresenceSettings, type PresenceView } from './core/presence-model.js';
 import { PRESENCE_POLICIES } from './core/policies.js';
 import { BY_HAND_INPUTS } from './core/presence-rules.js';
 import { spendsPresenceRateLimit } from './core/rate-limit-rule.js';
@@ -12,9 +12,15 @@ import { PresenceWriter } from './presence-writer.js';
 import { pacingSettingsOf, presenceSettingsOf } from './presence-settings.js';
 import { DerivedPresenceChanges } from './derived-presence-changes.js';
 import { StoredPresence } from './stored-presence.js';
+import { TrackedPresence } from './tracked-presence.js';
 
-/** Where a process sends inputs it does not apply itself (set by PresenceOwnership in a cluster): answers as `apply` does. */
-export type PresenceRoute = (userId: string, inputs: PresenceInput[], rateLimited: boolean) => Promise<number | null>;
+/** Where a process sends inputs it does not apply itself, and reads a user's own inputs from (set by PresenceOwnership in a cluster). */
+export interface PresenceRoute {
+  /** Answers as `apply` does. */
+  apply(userId: string, inputs: PresenceInput[], rateLimited: boolean): Promise<number | null>;
+  /** Brings this process's copy of the user's inputs up to the truth, for the user to read themselves. */
+  readOwn(userId: string): Promise<void>;
+}
 
 const NEVER_SEEN: PresenceView = Object.freeze({ presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null });
 
@@ -101,6 +107,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     this.stopOnActivity = this.listenForActivity();
     this.stopLearning = this.stored.follow({
       owning: () => this.ticker !== undefined,
+      readOwn: (userId) => (this.route ? this.route.readOwn(userId) : this.stored.refresh([userId])),
       restore: (tracked) => {
         this.engine.restore(tracked);
         this.noteDerivedChanges();
@@ -205,7 +212,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
    * once they are taken, or the milliseconds until a token is free, and then nothing was applied.
    */
   apply(userId: string, inputs: PresenceInput[], rateLimited = false): Promise<number | null> {
-    return this.route ? this.route(userId, inputs, rateLimited) : this.applyHere(userId, inputs, rateLimited);
+    return this.route ? this.route.apply(userId, inputs, rateLimited) : this.applyHere(userId, inputs, rateLimited);
   }
 
   /** Applies client inputs through the engine (see `apply`), publishing at once what it says is due. */
@@ -249,6 +256,17 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   view(userId: string, viewerId: string): PresenceView {
     if (!this.enabled) return NEVER_SEEN;
     return this.engine.view(userId, viewerId);
+  }
+
+  /**
+   * Takes the user's inputs as the owner of presence holds them after applying inputs this process
+   * forwarded (in a cluster), keeping the published view this process learned from the store. A
+   * read of the user already under way lands first, so the row it read cannot overwrite them.
+   */
+  async adoptOwnerInputs(userId: string, inputs: PresenceInputs): Promise<void> {
+    await this.stored.current(userId);
+    this.engine.restore(new TrackedPresence(userId, inputs, this.engine.tracked(userId)?.published ?? null));
+    this.noteDerivedChanges();
   }
 
   /** How many users the engine holds. */

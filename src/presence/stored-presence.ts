@@ -20,6 +20,8 @@ export interface PresenceFollower {
   /** Whether this process owns presence now: its engine is then the truth, and reads nothing back. */
   owning(): boolean;
   restore(tracked: TrackedPresence): void;
+  /** Brings the user's inputs here up to the truth, for the user to read themselves. */
+  readOwn(userId: string): Promise<void>;
 }
 
 /**
@@ -93,12 +95,13 @@ export class StoredPresence {
   /**
    * A read on a process that does not own presence first learns what any process committed
    * before it began (the events, then the users' published views), and the viewer's own inputs
-   * when they read themselves, which an acknowledged change may have stored with nothing published.
+   * when they read themselves (`readOwn`), which a change may have left unpublished.
    */
   async caughtUp(userIds: readonly string[], viewerId: string): Promise<void> {
-    if (!this.config.REDIS_URL || !this.follower || this.follower.owning()) return;
+    const follower = this.follower;
+    if (!this.config.REDIS_URL || !follower || follower.owning()) return;
     await this.store.caughtUp();
-    await Promise.all(userIds.map((userId) => (userId === viewerId ? this.refresh([userId]) : this.current(userId))));
+    await Promise.all(userIds.map((userId) => (userId === viewerId ? follower.readOwn(userId) : this.current(userId))));
   }
 
   /** Every user with stored inputs. */
