@@ -31,7 +31,7 @@ export class ClusterPubSub extends PubSubEngine implements LivePubSub, OnApplica
     private readonly catchUp: CatchUp,
   ) {
     super();
-    this.publisher = new Redis(url, { maxRetriesPerRequest: 2 });
+    this.publisher = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
     this.subscriber = new Redis(url);
     for (const connection of [this.publisher, this.subscriber]) {
       connection.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
