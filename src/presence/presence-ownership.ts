@@ -39,8 +39,9 @@ const ACKNOWLEDGED: ReadonlySet<string> = new Set([...BY_HAND_INPUTS, 'device-re
  * Exactly one process of a cluster owns presence (Synapse's presence writer): it holds the lease
  * (OwnerLease), runs the timers and publishes; the others forward every input to it through the
  * cluster link and read presence from the store, but for a user's own inputs, which they take
- * from the owner (its answers, `readOwn`): the store has liveness only from the owner's next tick. When the owner dies, another takes the lease
- * within PRESENCE_OWNER_LEASE_MS and loads every user again (PresenceService.takeOver).
+ * from the owner (its answers, `readOwn`): the store has liveness only from the owner's next
+ * tick. When the owner dies, another takes the lease within PRESENCE_OWNER_LEASE_MS and loads
+ * every user again (PresenceService.takeOver).
  *
  * The owner counts each process's syncs in flight; a process that stops renewing its heartbeat
  * has its syncs ended (Synapse's ClearUserSyncs), so none of its users stays online for ever. A
