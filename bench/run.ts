@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { clusterFanout } from './scenarios/cluster-fanout.js';
+import { clusterSpread } from './scenarios/cluster-spread.js';
 import { eventsWritten } from './scenarios/events-written.js';
 import { fanout } from './scenarios/fanout.js';
 import { longPoll } from './scenarios/long-poll.js';
@@ -18,7 +19,9 @@ import type { BenchDatabase } from './lib/server.js';
  * in turn, and sets the two side by side (bench/results/postgres.json and .md).
  * --cluster=N runs presence input and fan-out on PostgreSQL with one server process, then with N
  * sharing the database and Redis (the load spread over them), and sets the server CPU per request
- * and per delivery of the two side by side (bench/results/cluster.json and .md).
+ * and per delivery of the two side by side (bench/results/cluster.json and .md); then the
+ * presence input load sent to some of the N processes at a time, in turns with one process
+ * (scenario 3: where the cluster's CPU goes).
  */
 const dbArgument = process.argv.find((arg) => arg.startsWith('--db='))?.slice('--db='.length);
 if (dbArgument !== undefined && dbArgument !== 'postgres') throw new Error(`--db=${dbArgument}: the only choice is --db=postgres`);
@@ -55,7 +58,7 @@ const scenarios: Array<[string, () => Promise<ScenarioResult> | ScenarioResult]>
   ...onDatabases.map(([name, run]): [string, () => Promise<ScenarioResult>] => [name, () => run(options)]),
 ];
 /** Presence input, then fan-out, on PostgreSQL with 1 process and with `size`, their rows named after the count. */
-function clusterScenarios(size: number): Array<[string, () => Promise<ScenarioResult>]> {
+function clusterScenarios(size: number): Array<[string, () => Promise<ScenarioResult | ScenarioResult[]>]> {
   const input = [1, size].map((processes): [string, () => Promise<ScenarioResult>] => [
     'input',
     async () => {
@@ -64,7 +67,7 @@ function clusterScenarios(size: number): Array<[string, () => Promise<ScenarioRe
     },
   ]);
   const fanouts = [1, size].map((processes): [string, () => Promise<ScenarioResult>] => ['fanout', () => clusterFanout({ ...options, database: 'postgres', processes })]);
-  return [...input, ...fanouts];
+  return [...input, ...fanouts, ['spread', () => clusterSpread({ ...options, database: 'postgres', processes: size })]];
 }
 
 type Figures = Record<string, number | undefined>;
@@ -123,6 +126,17 @@ function clusterComparison(results: ScenarioResult[]): { rows: ScenarioResult[];
       ...fanouts.map(
         (r) =>
           `| ${String(r.details.processes)} | ${String(r.details.change_rate_per_s)} | ${format(r.value)} (${format(r.baseline)}) | ${format(figure(r, 'graphql', 'p50_ms') ?? NaN)} / ${format(figure(r, 'graphql', 'p99_ms') ?? NaN)} | ${us(figure(r, 'graphql', 'server_cpu_us_per_delivery'))} | ${us(figure(r, 'graphql', 'database_cpu_us_per_delivery'))} | ${us(figure(r, 'graphql', 'server_cpu_us_per_change'))} |`,
+      ),
+    );
+  }
+  const spread = results.filter((r) => r.scenario.startsWith('3.'));
+  if (spread.length > 0) {
+    if (cpu.length > 0) cpu.push('');
+    cpu.push(
+      '| presence input load on | server CPU µs per request (all processes) | 1 process, in turns with it | ratio | per process (µs per request), the owner first |',
+      '|---|---:|---:|---:|---|',
+      ...spread.map(
+        (r) => `| ${String(r.details.load_on_name)} | ${us(r.value)} | ${us(r.baseline)} | ${formatRatio(r.ratio)} | ${(r.details.per_process_us_per_request as number[]).join(' / ')} |`,
       ),
     );
   }
@@ -198,7 +212,7 @@ async function main(): Promise<void> {
     const begin = Date.now();
     process.stderr.write(`bench: ${name}…\n`);
     const result = await run();
-    results.push(result);
+    results.push(...[result].flat());
     process.stderr.write(`bench: ${name} done in ${((Date.now() - begin) / 1000).toFixed(1)} s\n`);
   }
   // The table lists scenarios by number, whatever order they ran in.
