@@ -46,6 +46,14 @@ export async function login(baseUrl: string, username: string): Promise<Account>
   return { userId: body.user_id, accessToken: body.access_token, deviceId: body.device_id };
 }
 
+/** `users` users named `<prefix><n>`, each with two devices (a registration, then a login), one after the other in the list. */
+export async function usersWithTwoDevices(baseUrl: string, prefix: string, users: number): Promise<Account[]> {
+  const names = Array.from({ length: users }, (_, n) => `${prefix}${n}`);
+  const first = await inBatches(names, 16, (name) => register(baseUrl, name));
+  const second = await inBatches(names, 16, (name) => login(baseUrl, name));
+  return first.flatMap((account, n) => [account, second[n]]);
+}
+
 export async function createRoom(baseUrl: string, owner: Account): Promise<string> {
   return (await ok(baseUrl, 'POST', '/createRoom', owner.accessToken, { preset: 'public_chat' })).room_id;
 }

@@ -1,4 +1,4 @@
-import { inBatches, login, register, type Account } from '../lib/matrix.js';
+import { usersWithTwoDevices, type Account } from '../lib/matrix.js';
 import type { BenchOptions, ScenarioResult } from '../lib/scenario.js';
 import { startServer, type RunningServer } from '../lib/server.js';
 import { processCpuMs } from '../lib/process-cpu.js';
@@ -50,7 +50,7 @@ export async function clusterSpread(options: BenchOptions): Promise<ScenarioResu
       ['all processes', cluster, [0, ...others]],
     ];
     const devices = new Map<RunningServer, Account[]>();
-    for (const server of [single, cluster]) devices.set(server, await devicesOn(server, users));
+    for (const server of [single, cluster]) devices.set(server, await usersWithTwoDevices(server.baseUrl, 'spread', users));
     for (const [name, server, targets] of plan) {
       const workers = Array.from(
         { length: WORKERS },
@@ -92,14 +92,6 @@ export async function clusterSpread(options: BenchOptions): Promise<ScenarioResu
     await Promise.all(sides.flatMap((side) => side.workers.map((worker) => worker.stop().catch(() => undefined))));
     await Promise.all([single.stop(), cluster.stop()]);
   }
-}
-
-/** Each user with two devices (a registration and a login), the same accounts for every side of a server. */
-async function devicesOn(server: RunningServer, users: number): Promise<Account[]> {
-  const names = Array.from({ length: users }, (_, n) => `spread${n}`);
-  const first = await inBatches(names, 16, (name) => register(server.baseUrl, name));
-  const second = await inBatches(names, 16, (name) => login(server.baseUrl, name));
-  return first.flatMap((account, n) => [account, second[n]]);
 }
 
 /** One slice of a side's load; a measured one adds its requests and each server process's CPU. */

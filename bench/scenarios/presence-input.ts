@@ -1,4 +1,4 @@
-import { inBatches, login, register, type Account } from '../lib/matrix.js';
+import { usersWithTwoDevices, type Account } from '../lib/matrix.js';
 import { describeMeasurement, type BenchOptions, type ScenarioResult } from '../lib/scenario.js';
 import { startServer, type BenchDatabase, type RunningServer } from '../lib/server.js';
 import { backendsSpent, processCpuMs, sumOrNull } from '../lib/process-cpu.js';
@@ -34,10 +34,7 @@ export async function presenceInput(options: BenchOptions): Promise<ScenarioResu
   const processes = options.processes ?? 1;
   const server = await startServer({ RATE_LIMIT_PRESENCE_PER_SECOND: '100000', RATE_LIMIT_PRESENCE_BURST: '100000' }, options.database, processes);
   try {
-    const names = Array.from({ length: users }, (_, n) => `input${n}`);
-    const first = await inBatches(names, 16, (name) => register(server.baseUrl, name));
-    const second = await inBatches(names, 16, (name) => login(server.baseUrl, name));
-    const devices: Account[] = first.flatMap((account, n) => [account, second[n]]);
+    const devices = await usersWithTwoDevices(server.baseUrl, 'input', users);
     const { measurements, cpu } = await inTurns(server, devices, { warmUpPairs, pairs, sliceMs });
     const { whoami: baseline, presence } = measurements;
     const ratio = presence.perSecond / baseline.perSecond;

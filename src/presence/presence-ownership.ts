@@ -181,7 +181,7 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
   private async readOwn(userId: string): Promise<void> {
     if (this.owning) return;
     try {
-      const answer = JSON.parse(await this.link.request(SERVICE, this.forwarding(userId, [], false), Math.min(2_000, this.config.PRESENCE_OWNER_LEASE_MS))) as Answer;
+      const answer = await this.ask(this.forwarding(userId, [], false));
       if ('inputs' in answer) await this.presence.adoptOwnerInputs(userId, answer.inputs);
     } catch (error) {
       if (!(error instanceof NoServerError)) throw error;
@@ -193,6 +193,11 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
     return JSON.stringify({ from: this.link.processId, id: ++this.forwarded, userId, inputs, rateLimited } satisfies Forwarded);
   }
 
+  /** The owner's answer to a forwarded request; a late one (2 s, or the lease if shorter) fails as NoServerError. */
+  private async ask(body: string): Promise<Answer> {
+    return JSON.parse(await this.link.request(SERVICE, body, Math.min(2_000, this.config.PRESENCE_OWNER_LEASE_MS))) as Answer;
+  }
+
   /** A non-owner's side: to the owner, retried through a handover; answers as PresenceService.apply does. */
   private async forward(userId: string, inputs: PresenceInput[], rateLimited: boolean): Promise<number | null> {
     const body = this.forwarding(userId, inputs, rateLimited);
@@ -200,7 +205,7 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
     for (;;) {
       if (this.owning) return this.presence.applyHere(userId, inputs, rateLimited);
       try {
-        const answer = JSON.parse(await this.link.request(SERVICE, body, Math.min(2_000, this.config.PRESENCE_OWNER_LEASE_MS))) as Answer;
+        const answer = await this.ask(body);
         if ('retryAfterMs' in answer) return answer.retryAfterMs;
         // What the owner published is learned here before the answer, and its inputs taken as they are, not read back
         // from the store (where liveness lands only at the owner's next tick): the client reads its own write from this process.
