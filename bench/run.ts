@@ -20,7 +20,8 @@ import type { BenchDatabase } from './lib/server.js';
  * --cluster=N runs presence input and fan-out on PostgreSQL with one server process, then with N
  * sharing the database and Redis (the load spread over them), and sets the server CPU per request
  * and per delivery of the two side by side (bench/results/cluster.json and .md); then the
- * presence input load sent to some of the N processes at a time, in turns with one process
+ * presence input load sent to some of the N processes at a time, in turns with one process, and
+ * beside two controls: one process with 1/N of the load, and N separate processes sharing nothing
  * (scenario 3: where the cluster's CPU goes).
  */
 const dbArgument = process.argv.find((arg) => arg.startsWith('--db='))?.slice('--db='.length);
@@ -133,10 +134,11 @@ function clusterComparison(results: ScenarioResult[]): { rows: ScenarioResult[];
   if (spread.length > 0) {
     if (cpu.length > 0) cpu.push('');
     cpu.push(
-      '| presence input load on | server CPU µs per request (all processes) | 1 process, in turns with it | ratio | per process (µs per request), the owner first |',
-      '|---|---:|---:|---:|---|',
+      '| presence input load on | server CPU µs per request (all processes) | beside, in turns with it | its µs per request | ratio | per process (µs per request), the owner first |',
+      '|---|---:|---|---:|---:|---|',
       ...spread.map(
-        (r) => `| ${String(r.details.load_on_name)} | ${us(r.value)} | ${us(r.baseline)} | ${formatRatio(r.ratio)} | ${(r.details.per_process_us_per_request as number[]).join(' / ')} |`,
+        (r) =>
+          `| ${String(r.details.load_on_name)} | ${us(r.value)} | ${String(r.details.beside_name)} | ${us(r.baseline)} | ${formatRatio(r.ratio)} | ${(r.details.per_process_us_per_request as number[]).join(' / ')} |`,
       ),
     );
   }

@@ -98,6 +98,33 @@ export async function startServer(env: Record<string, string> = {}, database: Be
   };
 }
 
+/**
+ * `count` servers of one process each, each on its own fresh database and sharing nothing, seen
+ * as one: the control beside a cluster of as many processes (every process busy on the same
+ * machine, with no coordination between them).
+ */
+export async function startSeparateServers(env: Record<string, string>, database: BenchDatabase, count: number): Promise<RunningServer> {
+  const servers: RunningServer[] = [];
+  try {
+    for (let index = 0; index < count; index += 1) servers.push(await startServer(env, database, 1));
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.stop()));
+    throw error;
+  }
+  const [first] = servers;
+  return {
+    baseUrl: first.baseUrl,
+    baseUrls: servers.map((server) => server.baseUrl),
+    pids: servers.map((server) => server.pids[0]),
+    process: first.process,
+    stderr: () => servers.map((server) => server.stderr()).join(''),
+    databaseCpuMs: async () => new Map((await Promise.all(servers.map((server) => server.databaseCpuMs()))).flatMap((cpu) => [...cpu])),
+    stop: async () => {
+      await Promise.all(servers.map((server) => server.stop()));
+    },
+  };
+}
+
 /** The Redis the `--cluster=N` runs share (each run under a key prefix of its own). */
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
