@@ -68,7 +68,8 @@ export async function clusterSpread(options: BenchOptions): Promise<ScenarioResu
       { name: '1 process', server: single, targets: [0], concurrency: CONCURRENCY, devices: ofWorker(singleDevices) },
       { name: 'the owner only', server: cluster, targets: [0], concurrency: CONCURRENCY, devices: ofWorker(clusterDevices) },
       { name: 'one other process only', server: cluster, targets: [1], concurrency: CONCURRENCY, devices: ofWorker(clusterDevices) },
-      { name: 'the other processes', server: cluster, targets: rest, concurrency: CONCURRENCY, devices: ofWorker(clusterDevices) },
+      // With two processes, the other processes are the one other.
+      ...(rest.length > 1 ? [{ name: 'the other processes', server: cluster, targets: rest, concurrency: CONCURRENCY, devices: ofWorker(clusterDevices) }] : []),
       { name: 'all processes', server: cluster, targets: all, concurrency: CONCURRENCY, devices: ofWorker(clusterDevices) },
       { name: `1 process, 1/${size} of the load`, server: single, targets: [0], concurrency: Math.round(CONCURRENCY / size), devices: ofWorker(singleDevices) },
       // Every server registered as many users, so device n of the interleaved list is server n % size's.
@@ -92,9 +93,11 @@ export async function clusterSpread(options: BenchOptions): Promise<ScenarioResu
     for (let pair = -warmUpPairs; pair < pairs; pair++) {
       for (const side of pair % 2 === 0 ? sides : [...sides].reverse()) await slice(side, sliceMs, pair >= 0);
     }
-    const [one, owner, other, others, everywhere, lessLoaded, apart] = sides;
+    const [one, ...spread] = sides;
+    const [lessLoaded, apart] = spread.splice(-2);
+    const everywhere = spread.at(-1)!;
     return [
-      ...[owner, other, others, everywhere].map((side) => beside(side, one, `3. presence input on ${size} processes, load on ${side.name}`, size)),
+      ...spread.map((side) => beside(side, one, `3. presence input on ${size} processes, load on ${side.name}`, size)),
       beside(lessLoaded, one, `3. control: presence input on 1 process with 1/${size} of the load`, size),
       beside(apart, one, `3. control: presence input on ${size} separate processes sharing nothing`, size),
       beside(everywhere, apart, `3. presence input on ${size} processes, load on all, beside ${size} separate ones: coordination alone`, size),
