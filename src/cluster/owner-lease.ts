@@ -143,6 +143,11 @@ export class OwnerLease {
     }
   }
 
+  /** Gives the lease up for now (`lost` follows while held); it is tried for again at the next check. */
+  release(): void {
+    this.drop();
+  }
+
   /** Gives the lease up (closing the connection frees the lock). */
   async stop(): Promise<void> {
     this.stopped = true;

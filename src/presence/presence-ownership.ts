@@ -14,13 +14,17 @@ import { StoredPresence } from './stored-presence.js';
 
 const SERVICE = 'presence-inputs';
 
+/** Which process's client sent a forwarded request, and its number there: the request's key at the owner. */
+interface Origin {
+  from: string;
+  id: number;
+}
+
 /**
  * One forwarded request: which process's client sent it (and its number there, the same in each
  * retry), whose inputs, and whether they spend the rate limit.
  */
-interface Forwarded {
-  from: string;
-  id: number;
+interface Forwarded extends Origin {
   userId: string;
   inputs: PresenceInput[];
   rateLimited: boolean;
@@ -66,6 +70,9 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
   /** The owner as last seen: this process's ID, or null while unknown (see `owner`). */
   private owning = false;
   private since: number | null = null;
+  /** Moves on at each takeover and each loss of the lease: a takeover still under way when the lease is lost gives up. */
+  private tenure = 0;
+  private takingOver = Promise.resolve();
   /** Forwarded requests this process answered as owner, kept for as long as their senders retry. */
   private readonly answered: RecentAnswers;
   private forwarded = 0;
@@ -90,7 +97,8 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
       readOwn: (userId) => this.readOwn(userId),
     });
     const lease = new OwnerLease(this.config.DATABASE_URL, PRESENCE_OWNER_LOCK_KEY, this.config.PRESENCE_OWNER_LEASE_MS, {
-      acquired: () => void this.takeOver(),
+      // One takeover at a time: one that gives up undoes only its own.
+      acquired: () => void (this.takingOver = this.takingOver.then(() => this.takeOver())),
       lost: () => void this.standDown('its lease was lost (its database session failed, or no longer holds the lock)'),
     });
     this.lease = lease;
@@ -105,37 +113,65 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
     return { clustered: this.link.clustered, processId: this.link.processId, owner: !this.link.clustered || this.owning, ownerSince: this.since };
   }
 
+  /**
+   * Loads every user and serves forwarded inputs. When the lease is lost meanwhile, or a step fails
+   * (the database or Redis out of reach), what was begun is undone and the lease given up, so that
+   * this process or another tries again rather than holding a lease that serves no one.
+   */
   private async takeOver(): Promise<void> {
+    const tenure = ++this.tenure;
     const started = Date.now();
-    // Through the event stream's lock: a former owner's write still under way commits before the load, or is fenced.
-    await this.store.write(async () => undefined);
-    await this.presence.takeOver();
-    this.syncs.clear();
-    this.answered.clear();
-    this.stopServing = await this.link.serve(SERVICE, (body) => {
-      const forwarded = JSON.parse(body) as Forwarded;
-      return this.answered.answer(`${forwarded.from}/${forwarded.id}`, () => this.serve(forwarded));
-    });
+    try {
+      // Through the event stream's lock: a former owner's write still under way commits before the load, or is fenced.
+      await this.store.write(async () => undefined);
+      await this.presence.takeOver();
+      this.syncs.clear();
+      this.answered.clear();
+      this.stopServing = await this.link.serve(SERVICE, (body) => {
+        const forwarded = JSON.parse(body) as Forwarded;
+        return this.answered.answer(`${forwarded.from}/${forwarded.id}`, () => this.serve(forwarded));
+      });
+    } catch (error) {
+      this.logger.error(`Taking over presence failed; the lease is given up: ${error instanceof Error ? error.message : String(error)}`);
+      await this.abandon();
+      this.lease?.release();
+      return;
+    }
+    if (tenure !== this.tenure || !this.lease?.holding) {
+      this.logger.warn('The presence lease was lost while taking over');
+      return this.abandon();
+    }
     this.owning = true;
     this.since = Date.now();
-    this.reaper = setInterval(() => void this.reapDeadProcesses(), Math.max(100, Math.floor(this.config.PRESENCE_OWNER_LEASE_MS / 2)));
+    this.reaper = setInterval(
+      () => void this.reapDeadProcesses().catch((error: unknown) => this.logger.warn(`Syncs of stopped processes not ended yet: ${String(error)}`)),
+      Math.max(100, Math.floor(this.config.PRESENCE_OWNER_LEASE_MS / 2)),
+    );
     this.reaper.unref();
     this.logger.log(`This process (${this.link.processId}, pid ${process.pid}) owns presence now; users loaded in ${Date.now() - started} ms`);
   }
 
   private async standDown(reason: string): Promise<void> {
+    this.tenure += 1;
     if (!this.owning) return;
     this.owning = false;
     this.since = null;
     clearInterval(this.reaper);
-    this.presence.standDown();
+    this.presence.standDown(new LeaseLostError());
     await this.stopServing?.();
     this.logger.warn(`This process no longer owns presence: ${reason}`);
   }
 
+  /** Undoes a takeover that did not finish: no timers, nothing queued to write, no serving. */
+  private async abandon(): Promise<void> {
+    this.presence.standDown(new LeaseLostError());
+    await this.stopServing?.().catch(() => undefined);
+    this.stopServing = undefined;
+  }
+
   /** The owner's side: apply (nothing for a read), counting the sender's syncs (those taken); answers with an `Answer`. */
-  private async serve({ from, userId, inputs, rateLimited }: Forwarded): Promise<string> {
-    const retryAfterMs = inputs.length === 0 ? null : await this.applyOwning(userId, inputs, rateLimited);
+  private async serve({ from, id, userId, inputs, rateLimited }: Forwarded): Promise<string> {
+    const retryAfterMs = inputs.length === 0 ? null : await this.applyOwning(userId, inputs, rateLimited, { from, id });
     if (retryAfterMs !== null) return JSON.stringify({ retryAfterMs } satisfies Answer);
     for (const input of inputs) {
       if (input.kind !== 'sync' && input.kind !== 'sync-end') continue;
@@ -163,13 +199,17 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Applied here as owner; an input whose write was fenced (the lease had passed on) goes to the new owner. */
-  private async applyOwning(userId: string, inputs: PresenceInput[], rateLimited: boolean): Promise<number | null> {
+  /**
+   * Applied here as owner; an input whose write was fenced or dropped (the lease had passed on) goes
+   * to the new owner, a forwarded one under the key it came with, so that the new owner applies it
+   * once even when its sender, whose answer was late, asks the new owner too.
+   */
+  private async applyOwning(userId: string, inputs: PresenceInput[], rateLimited: boolean, origin?: Origin): Promise<number | null> {
     try {
       return await this.presence.applyHere(userId, inputs, rateLimited);
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
-      return this.forward(userId, inputs, rateLimited);
+      return this.forward(userId, inputs, rateLimited, origin);
     }
   }
 
@@ -189,8 +229,8 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private forwarding(userId: string, inputs: PresenceInput[], rateLimited: boolean): string {
-    return JSON.stringify({ from: this.link.processId, id: ++this.forwarded, userId, inputs, rateLimited } satisfies Forwarded);
+  private forwarding(userId: string, inputs: PresenceInput[], rateLimited: boolean, origin: Origin = { from: this.link.processId, id: ++this.forwarded }): string {
+    return JSON.stringify({ ...origin, userId, inputs, rateLimited } satisfies Forwarded);
   }
 
   /** The owner's answer to a forwarded request; a late one (2 s, or the lease if shorter) fails as NoServerError. */
@@ -199,8 +239,8 @@ export class PresenceOwnership implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** A non-owner's side: to the owner, retried through a handover; answers as PresenceService.apply does. */
-  private async forward(userId: string, inputs: PresenceInput[], rateLimited: boolean): Promise<number | null> {
-    const body = this.forwarding(userId, inputs, rateLimited);
+  private async forward(userId: string, inputs: PresenceInput[], rateLimited: boolean, origin?: Origin): Promise<number | null> {
+    const body = this.forwarding(userId, inputs, rateLimited, origin);
     const deadline = Date.now() + 2 * this.config.PRESENCE_OWNER_LEASE_MS;
     for (;;) {
       if (this.owning) return this.presence.applyHere(userId, inputs, rateLimited);

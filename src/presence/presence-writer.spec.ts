@@ -15,13 +15,15 @@ const publication = (previous: PresenceView | null, next: PresenceView): Publica
 
 /**
  * A store whose transactions keep their writes only when they commit; the first `failures`
- * fail at commit, as a transient database error would. `during` runs inside each transaction.
+ * fail at commit, as a transient database error would. `during` runs inside each transaction
+ * before its work, `beforeCommit` after it.
  */
 class FakeStore {
   readonly events: NewEvent[] = [];
   readonly rows: unknown[][] = [];
   attempts = 0;
   during: () => void = () => {};
+  beforeCommit: () => void | Promise<void> = () => {};
 
   constructor(private failures: number) {}
 
@@ -32,6 +34,7 @@ class FakeStore {
     const tx = { append: async (event: NewEvent) => void events.push(event), sql: { run: async (_sql: string, ...values: unknown[]) => void rows.push(values) } };
     this.during();
     await work(tx as unknown as RoomWriteTransaction);
+    await this.beforeCommit();
     if (this.failures > 0) {
       this.failures -= 1;
       throw new Error('connection reset');
@@ -77,6 +80,42 @@ describe(PresenceWriter.name, () => {
     await writer.write([publication(null, view('lunch'))], []);
     await later;
     expect(statusMessages(store)).toEqual(['lunch', 'back']);
+  });
+
+  it('fails a write put back after a failed transaction when the process stands down, rather than acknowledging it', async () => {
+    jest.useFakeTimers();
+    const store = new FakeStore(1);
+    const writer = writerOn(store);
+    const outcome = writer.write([publication(null, view('lunch'))], []).then(
+      () => 'written',
+      (error: Error) => error.message,
+    );
+    // The first transaction has failed; the retry waits.
+    await jest.advanceTimersByTimeAsync(0);
+    expect(store.attempts).toBe(1);
+    writer.dropPending(new Error('lease lost'));
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(await outcome).toBe('lease lost');
+    expect(statusMessages(store)).toEqual([]);
+  });
+
+  it('fails only the writes still queued when the process stands down: the batch under way commits', async () => {
+    const store = new FakeStore(0);
+    const writer = writerOn(store);
+    let queued: Promise<string> | undefined;
+    // A request arrives once the first transaction has taken its batch, then the lease is lost before its turn.
+    store.beforeCommit = async () => {
+      store.beforeCommit = () => {};
+      queued = writer.write([publication(view('lunch'), view('back'))], []).then(
+        () => 'written',
+        (error: Error) => error.message,
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      writer.dropPending(new Error('lease lost'));
+    };
+    await writer.write([publication(null, view('lunch'))], []);
+    expect(await queued).toBe('lease lost');
+    expect(statusMessages(store)).toEqual(['lunch']);
   });
 
   it('tells those waiting once the write has failed several times, and still writes the batch later', async () => {

@@ -46,6 +46,11 @@ export class PresenceWriter implements OnApplicationShutdown {
   private fence: ((sql: SqlExecutor) => Promise<void>) | null = null;
   /** What the fence threw last: such a write is not tried again here (the new owner takes its inputs). */
   private fenced: unknown = null;
+  /**
+   * One per `write` whose publications or rows wait in the queue (put back with them when their
+   * transaction fails): `dropPending` tells each why it was not written.
+   */
+  private waiting = new Set<{ dropped: Error | null }>();
 
   constructor(
     private readonly store: EventStore,
@@ -63,12 +68,18 @@ export class PresenceWriter implements OnApplicationShutdown {
     this.changed.add(tracked);
   }
 
-  /** Rows left unwritten by a process that no longer owns presence: the new owner read the store, and they would be fenced. */
-  dropPending(): void {
+  /**
+   * Drops what is left unwritten by a process that no longer owns presence: the new owner read the
+   * store, and it would be fenced. Each `write` still waiting for it rejects with `reason`, never
+   * resolves as if written, so its inputs can go to the new owner.
+   */
+  dropPending(reason: Error): void {
     this.changed.clear();
     this.queued = [];
     this.queuedRows = new Set();
     clearTimeout(this.retryTimer);
+    for (const ticket of this.waiting) ticket.dropped = reason;
+    this.waiting = new Set();
   }
 
   /** Users whose rows are behind their inputs. */
@@ -82,6 +93,8 @@ export class PresenceWriter implements OnApplicationShutdown {
     publications.forEach((publication, index) => this.queued.push({ publication, roomId: rooms[index] }));
     for (const tracked of users) this.queuedRows.add(tracked);
     if (this.queued.length === 0 && this.queuedRows.size === 0) return;
+    const ticket = { dropped: null as Error | null };
+    this.waiting.add(ticket);
     if (!this.nextWrite) {
       // After the write before it has ended, once the requests read in this turn of the event loop
       // have queued theirs too.
@@ -94,6 +107,7 @@ export class PresenceWriter implements OnApplicationShutdown {
       this.nextWrite = write;
     }
     await this.nextWrite;
+    if (ticket.dropped) throw ticket.dropped;
   }
 
   /** Resolves once every write asked for so far has committed or failed. */
@@ -144,13 +158,16 @@ export class PresenceWriter implements OnApplicationShutdown {
     }
     let batch: typeof this.queued = [];
     let rows: TrackedPresence[] = [];
+    let tickets = new Set<{ dropped: Error | null }>();
     try {
       await this.store.write(async (tx) => {
         // The batch is taken once the transaction has begun, so requests that came meanwhile join it.
         batch = this.queued;
         rows = [...this.queuedRows];
+        tickets = this.waiting;
         this.queued = [];
         this.queuedRows = new Set();
+        this.waiting = new Set();
         this.nextWrite = null;
         await this.fence?.(tx.sql).catch((error: unknown) => {
           this.fenced = error;
@@ -166,6 +183,7 @@ export class PresenceWriter implements OnApplicationShutdown {
       if (error === this.fenced) throw error;
       // Back in front: nothing that came after it has been written, as writes run one at a time.
       this.queued = [...batch, ...this.queued];
+      for (const ticket of tickets) this.waiting.add(ticket);
       for (const tracked of rows) {
         this.changed.add(tracked);
         this.queuedRows.add(tracked);

@@ -129,11 +129,11 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     this.startTimers();
   }
 
-  /** Another process owns presence now (or may): this one stops its timers. */
-  standDown(): void {
+  /** Another process owns presence now (or may): this one stops its timers; what waits to be written fails with `reason`. */
+  standDown(reason: Error): void {
     clearInterval(this.ticker);
     this.ticker = undefined;
-    this.writer.dropPending();
+    this.writer.dropPending(reason);
   }
 
   /**
