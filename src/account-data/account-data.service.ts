@@ -43,6 +43,14 @@ export class AccountDataService implements OnModuleInit {
       if (this.latest.has(userId)) this.latest.set(userId, Math.max(this.latest.get(userId)!, streamId));
       this.bus.emit('account-data.changed', { userId, streamId });
     });
+    // Changes told while the link was down may be missed: positions are read again.
+    this.link.onReconnect(() => {
+      this.latest.clear();
+      void this.positions.highest(this.sql).then(
+        (position) => (this.position = Math.max(this.position, position)),
+        () => undefined,
+      );
+    });
   }
 
   currentPosition(): number {

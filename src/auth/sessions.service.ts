@@ -21,6 +21,8 @@ const CACHE_LIMIT = 50_000;
 export class SessionsService implements OnModuleInit {
   private readonly cache = new Map<string, { requester: Requester; tokenHash: string }>();
   private readonly tokenByHash = new Map<string, string>();
+  /** Moves on at every revocation heard of: a lookup that a revocation raced is not cached. */
+  private revocations = 0;
 
   constructor(
     @InjectRepository(DeviceEntity) private readonly devices: Repository<DeviceEntity>,
@@ -30,7 +32,13 @@ export class SessionsService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.link.on('token-revoked', (tokenHash) => this.forget(tokenHash));
+    this.link.on('token-revoked', (tokenHash) => this.revoked(tokenHash));
+    // A revocation may have been missed while the link was down: every token is looked up again.
+    this.link.onReconnect(() => {
+      this.revocations += 1;
+      this.cache.clear();
+      this.tokenByHash.clear();
+    });
   }
 
   /**
@@ -68,9 +76,12 @@ export class SessionsService implements OnModuleInit {
     const cached = this.cache.get(accessToken);
     if (cached) return cached.requester;
     const tokenHash = hashAccessToken(accessToken);
+    const revocations = this.revocations;
     const device = await this.devices.findOneBy({ tokenHash });
     if (!device) return null;
     const requester = { userId: device.userId, deviceId: device.deviceId };
+    // The row may predate a revocation told meanwhile (the message can outrun this read): not kept.
+    if (revocations !== this.revocations) return requester;
     if (this.cache.size >= CACHE_LIMIT) this.forget(this.cache.values().next().value!.tokenHash);
     this.cache.set(accessToken, { requester, tokenHash });
     this.tokenByHash.set(tokenHash, accessToken);
@@ -107,9 +118,14 @@ export class SessionsService implements OnModuleInit {
    * After the commit, so a lookup racing it cannot cache the old row again.
    */
   private async revoke(tokenHashes: string[]): Promise<void> {
-    for (const tokenHash of tokenHashes) this.forget(tokenHash);
+    for (const tokenHash of tokenHashes) this.revoked(tokenHash);
     // The answer waits for the other processes to have been told: the token is refused everywhere once it comes.
     await Promise.all(tokenHashes.map((tokenHash) => this.link.publish('token-revoked', tokenHash)));
+  }
+
+  private revoked(tokenHash: string): void {
+    this.revocations += 1;
+    this.forget(tokenHash);
   }
 
   private forget(tokenHash: string): void {

@@ -47,6 +47,11 @@ export interface ClusterLink {
   /** Listens to the other processes; returns what stops listening. */
   on<T extends ClusterTopic>(topic: T, handler: (message: ClusterTopics[T]) => void): () => void;
   /**
+   * Calls `handler` each time the link is back after losing its connection: what was sent meanwhile
+   * may not have arrived, so what was kept from messages must be read again from the database.
+   */
+  onReconnect(handler: () => void): () => void;
+  /**
    * Asks the process serving `service` (`serve`); resolves with its answer. Rejects with
    * NoServerError when no process serves it, or when no answer came within `timeoutMs`.
    */
@@ -76,6 +81,10 @@ export class LocalLink implements ClusterLink {
   async publish(): Promise<void> {}
 
   on(): () => void {
+    return () => undefined;
+  }
+
+  onReconnect(): () => void {
     return () => undefined;
   }
 

@@ -7,6 +7,8 @@ import { DirectRequests } from './direct-requests.js';
 
 /** Between the sender's ID and the message on the wire. */
 const SEPARATOR = '\u0000';
+/** The local event for a listener connection that is back (never a topic: topics are channel names). */
+const RECONNECTED = Symbol('reconnected');
 
 /**
  * The cluster link over Redis pub/sub: one connection publishes (and serves other commands), one
@@ -42,6 +44,12 @@ export class RedisLink implements ClusterLink {
     for (const connection of [this.commands, this.listener]) {
       connection.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
     }
+    // ioredis subscribes again on each reconnection, then says it is ready; messages in between were lost.
+    let connected = false;
+    this.listener.on('ready', () => {
+      if (connected) this.local.emit(RECONNECTED);
+      connected = true;
+    });
     this.listener.on('message', (channel: string, raw: string) => {
       const at = raw.indexOf(SEPARATOR);
       if (at < 0 || raw.slice(0, at) === this.processId) return;
@@ -91,6 +99,11 @@ export class RedisLink implements ClusterLink {
   on<T extends ClusterTopic>(topic: T, handler: (message: ClusterTopics[T]) => void): () => void {
     this.local.on(topic, handler);
     return () => this.local.off(topic, handler);
+  }
+
+  onReconnect(handler: () => void): () => void {
+    this.local.on(RECONNECTED, handler);
+    return () => this.local.off(RECONNECTED, handler);
   }
 
   async close(): Promise<void> {

@@ -61,11 +61,15 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     this.committed = await this.positions.highest(this.sql);
     if (!this.link.clustered) return;
-    this.stopListening = this.link.on('events', (position) =>
-      this.catchUp(Number(position)).catch((error: unknown) =>
-        this.logger.error(`events up to ${position} not learned`, error instanceof Error ? error.stack : String(error)),
-      ),
-    );
+    const learn = (upTo: Promise<number>) =>
+      upTo.then((position) => this.catchUp(position)).catch((error: unknown) => this.logger.error('events not learned', error instanceof Error ? error.stack : String(error)));
+    const stopEvents = this.link.on('events', (position) => void learn(Promise.resolve(Number(position))));
+    // Commits told while the link was down may be missed: those waiting hear of them from the database.
+    const stopReconnect = this.link.onReconnect(() => void learn(this.highestCommitted.request()));
+    this.stopListening = () => {
+      stopEvents();
+      stopReconnect();
+    };
   }
 
   onModuleDestroy(): void {

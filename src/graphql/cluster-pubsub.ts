@@ -32,7 +32,9 @@ export class ClusterPubSub extends PubSubEngine implements LivePubSub, OnApplica
   ) {
     super();
     this.publisher = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
-    this.subscriber = new Redis(url);
+    // SUBSCRIBE and UNSUBSCRIBE wait for Redis to come back rather than fail: graphql-redis-subscriptions
+    // leaves a failed one's promise unhandled, which would end the process.
+    this.subscriber = new Redis(url, { maxRetriesPerRequest: null });
     for (const connection of [this.publisher, this.subscriber]) {
       connection.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
     }

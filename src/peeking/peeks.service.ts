@@ -49,11 +49,7 @@ export class PeeksService implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    this.position = await this.positions.highest(this.sql);
-    for (const peek of await this.peeks.find()) {
-      if (peek.endedId === null) this.peekers.add(peek.userId);
-      this.newest.set(peek.userId, Math.max(this.newest.get(peek.userId) ?? 0, peek.startedId, peek.endedId ?? 0));
-    }
+    await this.load();
     // Another process started or ended a peek of the user: their syncs here read it from the database.
     this.link.on('peeks', (message) => {
       const [position, userId] = splitPositionMessage(message);
@@ -61,6 +57,18 @@ export class PeeksService implements OnModuleInit {
       this.peekers.add(userId);
       this.notifier.wake([userId]);
     });
+    // Peeks told while the link was down may be missed: read again (what is here only grows).
+    this.link.onReconnect(() => void this.load().catch(() => undefined));
+  }
+
+  /** Who peeks, each user's newest peek-stream position, and the stream's. */
+  private async load(): Promise<void> {
+    const position = await this.positions.highest(this.sql);
+    for (const peek of await this.peeks.find()) {
+      if (peek.endedId === null) this.peekers.add(peek.userId);
+      this.newest.set(peek.userId, Math.max(this.newest.get(peek.userId) ?? 0, peek.startedId, peek.endedId ?? 0));
+    }
+    this.position = Math.max(this.position, position);
   }
 
   currentPosition(): number {

@@ -14,6 +14,7 @@ function joinedLinks(): [ClusterLink, ClusterLink] {
       handlers[self].set(topic, handler as (message: string) => void);
       return () => handlers[self].delete(topic);
     },
+    onReconnect: () => () => undefined,
     request: async () => '',
     isAlive: async () => true,
     serve: async () => async () => undefined,

@@ -1,8 +1,12 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { TestClient } from '../support/client.js';
 import { TEST_REDIS_URL, TestCluster } from '../support/cluster.js';
+import { Subscription, wsFor } from '../support/graphql.js';
 
 const enc = encodeURIComponent;
+const PRESENCE_CHANGED = 'subscription($ids: [ID!]!) { presenceChanged(userIds: $ids) { userId state statusMsg } }';
+type PresenceItem = { presenceChanged: { userId: string; state: string; statusMsg: string | null } };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A TCP relay to Redis that can go down: it drops every connection and refuses new ones until it is up again. */
 class RedisRelay {
@@ -48,8 +52,10 @@ class RedisRelay {
 }
 
 /**
- * Redis going away for a few seconds and coming back: the presence owner, whose checks of other
- * processes' heartbeats fail meanwhile, keeps running, and presence goes on through it afterwards.
+ * Redis going away from one process for a while and coming back. The presence owner, whose checks
+ * of other processes' heartbeats fail meanwhile, keeps running, and presence goes on through it
+ * afterwards; a GraphQL subscription begun meanwhile waits for Redis rather than failing (which
+ * ended the process); and what the process missed meanwhile (a logout elsewhere) is read again.
  */
 describe('a Redis outage under the presence owner', () => {
   let cluster: TestCluster;
@@ -66,7 +72,10 @@ describe('a Redis outage under the presence owner', () => {
     await cluster.spawn();
   }, 180_000);
 
+  const sockets: Array<{ dispose(): unknown }> = [];
+
   afterAll(async () => {
+    for (const socket of sockets) await socket.dispose();
     await cluster?.stop();
     await relay?.close();
   });
@@ -94,5 +103,39 @@ describe('a Redis outage under the presence owner', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(await bob.ok('GET', `/presence/${enc(alice.userId)}/status`)).toMatchObject({ presence: 'unavailable', status_msg: 'back' });
+  }, 60_000);
+
+  it('waits with a subscription begun while Redis is away past its retries, and refuses a token revoked meanwhile', async () => {
+    const alice = await TestClient.register(cluster.url(1));
+    const watcher = await TestClient.register(cluster.url(0));
+    const roomId = await alice.createRoom({ preset: 'public_chat' });
+    await watcher.join(roomId);
+    // Carol's token is known on the cut-off process before the cut, and revoked elsewhere during it.
+    const carol = await TestClient.register(cluster.url(1));
+    const carolThere = new TestClient(cluster.url(0), carol.userId, carol.accessToken, carol.deviceId);
+    await carolThere.ok('GET', '/account/whoami');
+    relay.cut();
+    const socket = wsFor(watcher);
+    sockets.push(socket);
+    const subscription = new Subscription<PresenceItem>(socket, PRESENCE_CHANGED, { ids: [alice.userId] });
+    expect((await subscription.next()).presenceChanged.userId).toBe(alice.userId);
+    await carol.ok('POST', '/logout', {});
+    // Past ioredis's 20 reconnection attempts (about 10 s), after which a waiting command would fail.
+    await sleep(12_000);
+    relay.restore();
+    const owner = cluster.processes[0];
+    expect({ code: owner.child.exitCode, signal: owner.child.signalCode }).toEqual({ code: null, signal: null });
+    // Once the process is back on Redis it has dropped what it kept of tokens: carol's is refused.
+    let status = 0;
+    for (let tries = 0; tries < 50 && status !== 401; tries += 1) {
+      status = (await carolThere.request('GET', '/account/whoami')).status;
+      if (status !== 401) await sleep(200);
+    }
+    expect(status).toBe(401);
+    // And the subscription, made while Redis was away, hears what changes now.
+    await alice.ok('PUT', `/presence/${enc(alice.userId)}/status`, { presence: 'unavailable', status_msg: 'after the outage' });
+    let item = await subscription.next();
+    while (item.presenceChanged.statusMsg !== 'after the outage') item = await subscription.next();
+    expect(item.presenceChanged).toMatchObject({ userId: alice.userId, state: 'UNAVAILABLE' });
   }, 60_000);
 });
