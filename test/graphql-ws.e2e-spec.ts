@@ -1,6 +1,6 @@
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { TestClient } from './support/client.js';
+import { request, TestClient } from './support/client.js';
 import { graphql, Subscription, wsFor } from './support/graphql.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
@@ -128,6 +128,22 @@ describe('GraphQL over WebSocket', () => {
       await socket.until((message) => message.id === 'same' && message.type === 'next');
       socket.send(subscribe);
       expect(await socket.closed).toEqual({ code: 4409, reason: 'Subscriber for same already exists' });
+    });
+
+    it('ends a connection with 4403 once its token is logged out, and only that one', async () => {
+      const alice = await register();
+      const phone = raw();
+      await phone.init(alice.accessToken);
+      phone.send({ id: 'p', type: 'subscribe', payload: { query: 'subscription($ids: [ID!]!) { presenceChanged(userIds: $ids) { userId } }', variables: { ids: [alice.userId] } } });
+      await phone.until((message) => message.id === 'p' && message.type === 'next');
+      // The same user signed in on another device keeps its connection.
+      const login = await request(server.baseUrl, 'POST', '/login', { type: 'm.login.password', identifier: { type: 'm.id.user', user: alice.userId }, password: 'secret-password' });
+      const laptop = raw();
+      await laptop.init(login.body.access_token);
+      await alice.ok('POST', '/logout', {});
+      expect(await phone.closed).toEqual({ code: 4403, reason: 'Access token revoked' });
+      laptop.send({ type: 'ping' });
+      expect(await laptop.until((message) => message.type === 'pong')).toEqual({ type: 'pong' });
     });
 
     it('answers ping with pong, and runs queries and mutations with next then complete', async () => {

@@ -2,6 +2,7 @@ import type { Repository } from 'typeorm';
 import type { DeviceEntity } from '../accounts/device.entity.js';
 import { LocalLink, type ClusterTopic, type ClusterTopics } from '../cluster/cluster-link.js';
 import type { Clock } from '../common/clock.js';
+import { DomainEventBus } from '../common/event-bus.js';
 import type { DatabaseWriter } from '../database/database-writer.service.js';
 import { hashAccessToken } from './access-token.js';
 import { SessionsService } from './sessions.service.js';
@@ -45,7 +46,7 @@ function devicesWith(row: Partial<DeviceEntity>) {
 }
 
 function sessionsOn(devices: ReturnType<typeof devicesWith>, link: HandLink): SessionsService {
-  const sessions = new SessionsService(devices as unknown as Repository<DeviceEntity>, {} as DatabaseWriter, {} as Clock, link);
+  const sessions = new SessionsService(devices as unknown as Repository<DeviceEntity>, {} as DatabaseWriter, {} as Clock, link, new DomainEventBus());
   sessions.onModuleInit();
   return sessions;
 }

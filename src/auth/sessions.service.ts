@@ -4,6 +4,7 @@ import { Repository } from 'typeorm';
 import { DeviceEntity } from '../accounts/device.entity.js';
 import { CLUSTER_LINK, type ClusterLink } from '../cluster/cluster-link.js';
 import { Clock } from '../common/clock.js';
+import { DomainEventBus } from '../common/event-bus.js';
 import { DatabaseWriter } from '../database/database-writer.service.js';
 import { newAccessToken, newDeviceId } from '../common/matrix-ids.js';
 import { hashAccessToken } from './access-token.js';
@@ -29,6 +30,7 @@ export class SessionsService implements OnModuleInit {
     private readonly writer: DatabaseWriter,
     private readonly clock: Clock,
     @Inject(CLUSTER_LINK) private readonly link: ClusterLink,
+    private readonly bus: DomainEventBus,
   ) {}
 
   onModuleInit(): void {
@@ -38,6 +40,7 @@ export class SessionsService implements OnModuleInit {
       this.revocations += 1;
       this.cache.clear();
       this.tokenByHash.clear();
+      this.bus.emit('access-token.revoked', { tokenHash: null });
     });
   }
 
@@ -123,9 +126,11 @@ export class SessionsService implements OnModuleInit {
     await Promise.all(tokenHashes.map((tokenHash) => this.link.publish('token-revoked', tokenHash)));
   }
 
+  /** A token stopped signing in: forgotten here, and what holds it open (a WebSocket) is told. */
   private revoked(tokenHash: string): void {
     this.revocations += 1;
     this.forget(tokenHash);
+    this.bus.emit('access-token.revoked', { tokenHash });
   }
 
   private forget(tokenHash: string): void {

@@ -29,6 +29,11 @@ export interface DomainEventMap {
    * this presence stream position; `learned` when the presence owner is another process.
    */
   'presence.derived-change': { userId: string; position: number; learned?: true };
+  /**
+   * An access token no longer signs in (a logout here or on another process), by its stored hash;
+   * null when some may have been missed (the cluster link was down): every one must be checked again.
+   */
+  'access-token.revoked': { tokenHash: string | null };
   /** Superseded history of a room was purged: how many events went. */
   'history.purged': { events: number };
 }

@@ -6,10 +6,17 @@ import type { Requester } from '../auth/requester.js';
 
 /** What the server does for a connection: authenticate it, and run its operations. */
 export interface GraphqlWsHandler {
-  /** The viewer for a connection_init payload; a `CloseCode` refuses the connection. */
-  authenticate(params: Record<string, unknown>): Promise<Requester | CloseCode.Unauthorized | CloseCode.Forbidden>;
+  /** The session for a connection_init payload; a `CloseCode` refuses the connection. */
+  authenticate(params: Record<string, unknown>): Promise<GraphqlWsSession | CloseCode.Unauthorized | CloseCode.Forbidden>;
   /** Runs one operation; its items go out through `connection`, and `connection.track` stops it. */
   operate(connection: GraphqlWsConnection, id: string, payload: SubscribePayload): Promise<void>;
+}
+
+/** Who a connection signed in as, and with which token (a revoked one ends the connection). */
+export interface GraphqlWsSession {
+  requester: Requester;
+  token: string;
+  tokenHash: string;
 }
 
 const logger = new Logger('GraphqlWsConnection');
@@ -52,7 +59,7 @@ export interface GraphqlWsTimers {
  */
 export class GraphqlWsConnection {
   private initReceived = false;
-  private requester: Requester | null = null;
+  private session: GraphqlWsSession | null = null;
   /** Open operations and how to stop each; null while it is being set up. */
   private readonly operations = new Map<string, (() => void) | null>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -85,7 +92,12 @@ export class GraphqlWsConnection {
   }
 
   get viewer(): Requester {
-    return this.requester!;
+    return this.session!.requester;
+  }
+
+  /** The session once connection_init was accepted, else null. */
+  get signedIn(): GraphqlWsSession | null {
+    return this.session;
   }
 
   get operationCount(): number {
@@ -169,7 +181,7 @@ export class GraphqlWsConnection {
         const outcome = await this.handler.authenticate(message.payload ?? {});
         if (outcome === CloseCode.Unauthorized) return this.close(outcome, 'Missing access token');
         if (outcome === CloseCode.Forbidden) return this.close(outcome, 'Forbidden');
-        this.requester = outcome;
+        this.session = outcome;
         this.send(JSON.stringify({ type: MessageType.ConnectionAck }));
         return;
       }
@@ -179,7 +191,7 @@ export class GraphqlWsConnection {
       case MessageType.Pong:
         return;
       case MessageType.Subscribe: {
-        if (!this.requester) return this.close(CloseCode.Unauthorized, 'Unauthorized');
+        if (!this.session) return this.close(CloseCode.Unauthorized, 'Unauthorized');
         if (this.operations.has(message.id)) return this.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${message.id} already exists`);
         this.operations.set(message.id, null);
         await this.handler.operate(this, message.id, message.payload);

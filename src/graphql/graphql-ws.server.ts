@@ -20,14 +20,15 @@ import { CloseCode, handleProtocols, type SubscribePayload } from 'graphql-ws';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { extractAccessToken } from '../auth/access-token.js';
+import { extractAccessToken, hashAccessToken } from '../auth/access-token.js';
 import type { Requester } from '../auth/requester.js';
 import { SessionsService } from '../auth/sessions.service.js';
+import { DomainEventBus } from '../common/event-bus.js';
 import { AppConfig } from '../config/app-config.js';
 import { Metrics } from '../operations/metrics/metrics.js';
 import { formatGraphQLError } from './graphql-errors.js';
 import { GraphqlContextFactory } from './graphql-context.js';
-import { GraphqlWsConnection, type GraphqlWsHandler } from './graphql-ws.connection.js';
+import { GraphqlWsConnection, type GraphqlWsHandler, type GraphqlWsSession } from './graphql-ws.connection.js';
 import { operationLimits } from './limits.js';
 import { PresenceStream, type PresenceRenderer } from './presence-stream.js';
 
@@ -62,6 +63,7 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
     private readonly sessions: SessionsService,
     private readonly contexts: GraphqlContextFactory,
     private readonly config: AppConfig,
+    private readonly bus: DomainEventBus,
     metrics: Metrics,
   ) {
     metrics.wsConnections.from(() => this.connections.size);
@@ -91,6 +93,21 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
       this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
     };
     server.on('upgrade', this.onUpgrade);
+    this.bus.on('access-token.revoked', ({ tokenHash }) => void this.endRevoked(tokenHash));
+  }
+
+  /**
+   * Ends, with 4403, the connections signed in with a token that no longer signs in: the one
+   * revoked, or each found revoked when any may have been (`tokenHash` null). A logout ends the
+   * subscriptions of its device at once, on every process.
+   */
+  private async endRevoked(tokenHash: string | null): Promise<void> {
+    for (const connection of [...this.connections]) {
+      const session = connection.signedIn;
+      if (!session) continue;
+      const revoked = tokenHash === null ? (await this.sessions.authenticate(session.token).catch(() => session.requester)) === null : session.tokenHash === tokenHash;
+      if (revoked) connection.close(CloseCode.Forbidden, 'Access token revoked');
+    }
   }
 
   /** Before the database closes, so no live stream reads from it afterwards. */
@@ -103,11 +120,12 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
     this.logger.debug('GraphQL WebSocket server closed');
   }
 
-  async authenticate(params: Record<string, unknown>): Promise<Requester | CloseCode.Unauthorized | CloseCode.Forbidden> {
+  async authenticate(params: Record<string, unknown>): Promise<GraphqlWsSession | CloseCode.Unauthorized | CloseCode.Forbidden> {
     const header = params.authorization ?? params.Authorization;
     const token = typeof header === 'string' ? extractAccessToken(header, undefined) : undefined;
     if (!token) return CloseCode.Unauthorized;
-    return (await this.sessions.authenticate(token)) ?? CloseCode.Forbidden;
+    const requester = await this.sessions.authenticate(token);
+    return requester ? { requester, token, tokenHash: hashAccessToken(token) } : CloseCode.Forbidden;
   }
 
   async operate(connection: GraphqlWsConnection, id: string, payload: SubscribePayload): Promise<void> {

@@ -1,7 +1,7 @@
 import { RoomEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import { TestClient, uniqueName } from '../support/client.js';
 import { TestCluster } from '../support/cluster.js';
-import { Subscription, wsFor } from '../support/graphql.js';
+import { Subscription, wsClient, wsFor } from '../support/graphql.js';
 import { presenceSeenBy, quietMatrixSdk, registerSdkClient, startAndPrepare } from '../support/js-sdk.js';
 
 quietMatrixSdk();
@@ -158,14 +158,21 @@ describe('three processes on one database', () => {
     expect(change.timeline.events).toContainEqual(expect.objectContaining({ type: 'm.presence', content: expect.objectContaining({ presence: 'unavailable' }) }));
   });
 
-  it('logout on A: B refuses the token at once, though B had it cached', async () => {
+  it('logout on A: B refuses the token at once, though B had it cached, and ends its graphql-ws connection', async () => {
     const alice = await TestClient.register(cluster.url(0));
     const onB = on(alice, 1);
     await onB.ok('GET', '/account/whoami');
+    let closed: (code: number) => void = () => undefined;
+    const closedWith = new Promise<number>((resolve) => (closed = resolve));
+    const socket = wsClient(cluster.url(1), alice.accessToken, (code) => closed(code));
+    sockets.push(socket);
+    const subscription = new Subscription(socket, 'subscription($ids: [ID!]!) { presenceChanged(userIds: $ids) { userId } }', { ids: [alice.userId] });
+    await subscription.next();
     await alice.ok('POST', '/logout', {});
     const refused = await onB.request('GET', '/account/whoami');
     expect(refused.status).toBe(401);
     expect(refused.body.errcode).toBe('M_UNKNOWN_TOKEN');
+    expect(await closedWith).toBe(4403);
   });
 
   it('account data set on C wakes a long-poll on A that waits for it', async () => {
