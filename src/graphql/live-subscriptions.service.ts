@@ -35,9 +35,14 @@ export class LiveSubscriptions {
   async *profileRoomEvents(viewer: Requester, target: { userId?: string; roomId?: string }, since?: string): AsyncGenerator<ProfileRoomEvent> {
     const roomId = await this.profileRoomOf(target);
     await this.access.assertMayRead(viewer.userId, roomId);
-    let position = since === undefined ? this.store.currentPosition() : StreamToken.parse(since).events;
-    const wakeUps = this.pubsub.asyncIterableIterator<RoomStatePayload>(TRIGGERS.roomState(roomId));
+    // Listening before the first read: whatever commits after that read wakes the stream, even a
+    // change told (on another process) while this one subscribes.
+    const wakeUps = new WakeUps();
+    const subscription = await this.pubsub.subscribe(TRIGGERS.roomState(roomId), (payload) => wakeUps.heard((payload as RoomStatePayload).streamOrdering));
     try {
+      // In a cluster, the read then covers what any process committed before the subscription.
+      await this.store.caughtUp();
+      let position = since === undefined ? this.store.currentPosition() : StreamToken.parse(since).events;
       for (;;) {
         for (;;) {
           const { value: events, from } = await this.horizons.readFrom(roomId, position, (after) =>
@@ -69,12 +74,10 @@ export class LiveSubscriptions {
           }
           if (events.length <= CATCH_UP_PAGE) break;
         }
-        let next = await wakeUps.next();
-        while (!next.done && next.value.streamOrdering <= position) next = await wakeUps.next();
-        if (next.done) return;
+        await wakeUps.past(position);
       }
     } finally {
-      await wakeUps.return?.();
+      this.pubsub.unsubscribe(subscription);
     }
   }
 
@@ -87,6 +90,25 @@ export class LiveSubscriptions {
     if (!(await this.store.room(target.roomId!))) throw MatrixError.notFound(`Unknown room ${target.roomId}`);
     if (!(await this.profileRooms.ownerOf(target.roomId!))) throw MatrixError.invalidParam(`${target.roomId} is not a profile room`);
     return target.roomId!;
+  }
+}
+
+/** The newest position a stream's notifications told of, and a wait for one past a position. */
+class WakeUps {
+  private newest = 0;
+  private waiting: Array<{ position: number; wake: () => void }> = [];
+
+  heard(position: number): void {
+    this.newest = Math.max(this.newest, position);
+    const woken = this.waiting.filter((waiter) => waiter.position < position);
+    this.waiting = this.waiting.filter((waiter) => waiter.position >= position);
+    for (const { wake } of woken) wake();
+  }
+
+  /** Resolves once a notification told of a position past `position` (at once if one already has). */
+  past(position: number): Promise<void> {
+    if (this.newest > position) return Promise.resolve();
+    return new Promise((wake) => this.waiting.push({ position, wake }));
   }
 }
 

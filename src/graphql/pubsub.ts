@@ -9,7 +9,6 @@ export interface LivePubSub {
   publish(trigger: string, payload: LivePayload): Promise<void>;
   subscribe(trigger: string, onMessage: (payload: LivePayload) => void): Promise<number>;
   unsubscribe(id: number): void;
-  asyncIterableIterator<T>(triggers: string | readonly string[]): AsyncIterableIterator<T>;
 }
 
 /**
