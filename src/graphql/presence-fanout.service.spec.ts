@@ -5,6 +5,7 @@ import type { Clock } from '../common/clock.js';
 import { MatrixError } from '../common/matrix-error.js';
 import type { PresenceView } from '../presence/core/presence-model.js';
 import type { PresenceReader, PresenceRecord } from '../presence/presence-reader.service.js';
+import type { StoredPresence } from '../presence/stored-presence.js';
 import { Metrics } from '../operations/metrics/metrics.js';
 import { PresenceFanout } from './presence-fanout.service.js';
 import type { PresenceItem, PresenceRenderer, PresenceSink } from './presence-stream.js';
@@ -15,7 +16,8 @@ const BOB = '@bob:test';
 const CAROL = '@carol:test';
 
 /** A world of published presence, a visibility rule and a pub/sub, all in memory. */
-function world() {
+function world(subscribed: Promise<void> = Promise.resolve()) {
+  const log: string[] = [];
   const views = new Map<string, PresenceView>([
     [ALICE, { presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null }],
     [BOB, { presence: 'offline', currentlyActive: false, lastActiveTs: 0, statusMsg: null }],
@@ -25,6 +27,7 @@ function world() {
   let initialRead: Promise<void> = Promise.resolve();
   const reader = {
     read: async (viewer: string, userIds: readonly string[]) => {
+      log.push('read');
       await initialRead;
       return new Map(userIds.map((userId) => [userId, hidden.has(`${viewer}>${userId}`) ? MatrixError.forbidden('no') : record(userId)]));
     },
@@ -40,7 +43,16 @@ function world() {
     maySeePresence: async (viewer: string, owner: string) => !hidden.has(`${viewer}>${owner}`),
   } as unknown as PresenceVisibilityCache;
   const pubsub = new PubSub();
-  const fanout = new PresenceFanout(pubsub, reader, visibility, { now: () => 1_000 } as Clock, new Metrics());
+  // A subscription confirmed when `subscribed` resolves, as Redis confirms one.
+  const subscribe = pubsub.subscribe.bind(pubsub);
+  pubsub.subscribe = async (...args: Parameters<PubSub['subscribe']>) => {
+    const id = await subscribe(...args);
+    await subscribed;
+    log.push('subscribed');
+    return id;
+  };
+  const stored = { caughtUp: async () => undefined } as unknown as StoredPresence;
+  const fanout = new PresenceFanout(pubsub, reader, stored, visibility, { now: () => 1_000 } as Clock, new Metrics());
   const change = async (userId: string, view: Partial<PresenceView>) => {
     views.set(userId, { ...views.get(userId)!, ...view });
     await pubsub.publish(TRIGGERS.presenceChanged(userId), { userId });
@@ -48,6 +60,7 @@ function world() {
   return {
     fanout,
     change,
+    log,
     hide: (viewer: string, owner: string) => hidden.add(`${viewer}>${owner}`),
     holdInitialRead: () => {
       let release!: () => void;
@@ -63,6 +76,18 @@ const viewer = (userId: string) => ({ userId, deviceId: 'D' }) as Requester;
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('PresenceFanout', () => {
+  it('reads the initial values only once its subscriptions are confirmed, so no change falls between', async () => {
+    let confirm!: () => void;
+    const { fanout, log } = world(new Promise((resolve) => (confirm = resolve)));
+    const iterator = fanout.follow(viewer(BOB), [ALICE])[Symbol.asyncIterator]();
+    const first = iterator.next();
+    await settle();
+    expect(log).toEqual([]);
+    confirm();
+    expect((await first).value).toMatchObject({ userId: ALICE });
+    expect(log).toEqual(['subscribed', 'read']);
+  });
+
   it('streams the initial values, then each change once, as an async iterable', async () => {
     const { fanout, change } = world();
     const iterator = fanout.follow(viewer(BOB), [ALICE])[Symbol.asyncIterator]();

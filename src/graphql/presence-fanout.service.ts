@@ -5,6 +5,7 @@ import { Clock } from '../common/clock.js';
 import { MatrixError } from '../common/matrix-error.js';
 import { Metrics } from '../operations/metrics/metrics.js';
 import { PresenceReader } from '../presence/presence-reader.service.js';
+import { StoredPresence } from '../presence/stored-presence.js';
 import { toPresence } from './mappers.js';
 import type { Presence } from './models/presence.model.js';
 import { PresenceStream, refusalOf, type Follow, type PresenceHub, type PresenceItem, type PresenceRenderer } from './presence-stream.js';
@@ -34,6 +35,7 @@ export class PresenceFanout implements PresenceHub {
   constructor(
     @Inject(PUB_SUB) private readonly pubsub: LivePubSub,
     private readonly reader: PresenceReader,
+    private readonly stored: StoredPresence,
     private readonly visibility: PresenceVisibilityCache,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
@@ -47,9 +49,13 @@ export class PresenceFanout implements PresenceHub {
   }
 
   async start(stream: PresenceStream): Promise<void> {
-    // Follow before reading the initial values, so no change falls between the two.
+    // Follow before reading the initial values, so no change falls between the two: the triggers
+    // are subscribed (in a cluster, Redis has confirmed it), and the read covers what any process
+    // published before.
     for (const follow of stream.follows) this.add(follow);
     try {
+      await Promise.all(stream.userIds.map((userId) => this.triggers.get(userId)));
+      await this.stored.caughtUp(stream.userIds, stream.viewerId);
       const epoch = this.visibility.currentEpoch;
       const initial = await this.reader.read(stream.viewerId, stream.userIds);
       const now = this.clock.now();
@@ -195,7 +201,8 @@ export class PresenceFanout implements PresenceHub {
     this.followers.delete(userId);
     const trigger = this.triggers.get(userId);
     this.triggers.delete(userId);
-    void trigger?.then((id) => this.pubsub.unsubscribe(id));
+    // A subscription that failed has nothing to undo (the stream that made it was told).
+    void trigger?.then((id) => this.pubsub.unsubscribe(id), () => undefined);
   }
 
   private unexpected(error: unknown): MatrixError {

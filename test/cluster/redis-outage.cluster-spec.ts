@@ -117,14 +117,15 @@ describe('a Redis outage under the presence owner', () => {
     relay.cut();
     const socket = wsFor(watcher);
     sockets.push(socket);
+    // Its initial value waits for the subscription, which waits for Redis.
     const subscription = new Subscription<PresenceItem>(socket, PRESENCE_CHANGED, { ids: [alice.userId] });
-    expect((await subscription.next()).presenceChanged.userId).toBe(alice.userId);
     await carol.ok('POST', '/logout', {});
     // Past ioredis's 20 reconnection attempts (about 10 s), after which a waiting command would fail.
     await sleep(12_000);
     relay.restore();
     const owner = cluster.processes[0];
     expect({ code: owner.child.exitCode, signal: owner.child.signalCode }).toEqual({ code: null, signal: null });
+    expect((await subscription.next()).presenceChanged.userId).toBe(alice.userId);
     // Once the process is back on Redis it has dropped what it kept of tokens: carol's is refused.
     let status = 0;
     for (let tries = 0; tries < 50 && status !== 401; tries += 1) {
