@@ -19,16 +19,25 @@ export class HistoryHorizons implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.stopListening = this.link.on('history-purged', (message) => {
-      const [horizon, roomId] = splitPositionMessage(message);
-      this.raise(roomId, horizon);
-    });
-    const rows = await this.sql.all<{ room_id: string; purged_up_to: number | string }>('SELECT room_id, purged_up_to FROM room_history_horizons');
-    for (const row of rows) this.raise(row.room_id, Number(row.purged_up_to));
+    const stops = [
+      this.link.on('history-purged', (message) => {
+        const [horizon, roomId] = splitPositionMessage(message);
+        this.raise(roomId, horizon);
+      }),
+      // Purges told while the link was down may be missed: the stored horizons are read again.
+      this.link.onReconnect(() => void this.load().catch(() => undefined)),
+    ];
+    this.stopListening = () => stops.forEach((stop) => stop());
+    await this.load();
   }
 
   onModuleDestroy(): void {
     this.stopListening?.();
+  }
+
+  private async load(): Promise<void> {
+    const rows = await this.sql.all<{ room_id: string; purged_up_to: number | string }>('SELECT room_id, purged_up_to FROM room_history_horizons');
+    for (const row of rows) this.raise(row.room_id, Number(row.purged_up_to));
   }
 
   /** The room's horizon: events at or below it may have been purged; 0 when none were. */
