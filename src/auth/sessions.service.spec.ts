@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { Repository } from 'typeorm';
 import type { DeviceEntity } from '../accounts/device.entity.js';
 import { LocalLink, type ClusterTopic, type ClusterTopics } from '../cluster/cluster-link.js';
@@ -17,6 +18,15 @@ class HandLink extends LocalLink {
   override on<T extends ClusterTopic>(_topic?: T, handler?: (message: ClusterTopics[T]) => void): () => void {
     this.revoked = handler as (tokenHash: string) => void;
     return () => undefined;
+  }
+
+  /** Whether each publish Redis takes, in turn (true once these run out), and what was published. */
+  outcomes: boolean[] = [];
+  readonly published: string[] = [];
+
+  override async publish<T extends ClusterTopic>(_topic?: T, message?: ClusterTopics[T]): Promise<boolean> {
+    this.published.push(String(message));
+    return this.outcomes.shift() ?? true;
   }
 
   override onReconnect(handler?: () => void): () => void {
@@ -46,7 +56,10 @@ function devicesWith(row: Partial<DeviceEntity>) {
 }
 
 function sessionsOn(devices: ReturnType<typeof devicesWith>, link: HandLink): SessionsService {
-  const sessions = new SessionsService(devices as unknown as Repository<DeviceEntity>, {} as DatabaseWriter, {} as Clock, link, new DomainEventBus());
+  // A logout's transaction finds the device and deletes it.
+  const manager = { findOneBy: async () => ({ tokenHash: hashAccessToken(TOKEN) }), delete: async () => undefined };
+  const writer = { transaction: async (work: (manager: unknown) => Promise<void>) => work(manager) } as unknown as DatabaseWriter;
+  const sessions = new SessionsService(devices as unknown as Repository<DeviceEntity>, writer, {} as Clock, link, new DomainEventBus());
   sessions.onModuleInit();
   return sessions;
 }
@@ -78,5 +91,20 @@ describe(SessionsService.name, () => {
     link.reconnected!();
     await sessions.authenticate(TOKEN);
     expect(devices.lookups).toBe(2);
+  });
+
+  it('tells the other processes of a logout again until Redis takes it', async () => {
+    jest.useFakeTimers();
+    try {
+      const link = new HandLink();
+      link.outcomes = [false, false];
+      const sessions = sessionsOn(devicesWith(row), link);
+      await sessions.endSession({ userId: row.userId, deviceId: row.deviceId });
+      expect(link.published).toEqual([row.tokenHash]);
+      await jest.advanceTimersByTimeAsync(5_000);
+      expect(link.published).toEqual([row.tokenHash, row.tokenHash, row.tokenHash]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

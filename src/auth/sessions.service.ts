@@ -16,6 +16,8 @@ import type { Requester } from './requester.js';
  * the hashes a commit revoked, and drop them too.
  */
 const CACHE_LIMIT = 50_000;
+/** How many more times (a second apart) a revocation Redis could not take is sent. */
+const TELL_RETRIES = 300;
 
 /** Devices and their access tokens: creating a login, authenticating a request, logging out. */
 @Injectable()
@@ -123,7 +125,22 @@ export class SessionsService implements OnModuleInit {
   private async revoke(tokenHashes: string[]): Promise<void> {
     for (const tokenHash of tokenHashes) this.revoked(tokenHash);
     // The answer waits for the other processes to have been told: the token is refused everywhere once it comes.
-    await Promise.all(tokenHashes.map((tokenHash) => this.link.publish('token-revoked', tokenHash)));
+    await Promise.all(tokenHashes.map((tokenHash) => this.tell(tokenHash)));
+  }
+
+  /**
+   * Tells the other processes of a revoked token. When Redis could not take it, the logout still
+   * stands (the row is gone), and the message is sent again each second until it goes, for
+   * up to TELL_RETRIES seconds: a process that lost Redis meanwhile reads every token again anyway.
+   */
+  private async tell(tokenHash: string): Promise<void> {
+    if (await this.link.publish('token-revoked', tokenHash)) return;
+    void (async () => {
+      for (let attempt = 0; attempt < TELL_RETRIES; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
+        if (await this.link.publish('token-revoked', tokenHash)) return;
+      }
+    })();
   }
 
   /** A token stopped signing in: forgotten here, and what holds it open (a WebSocket) is told. */

@@ -40,10 +40,10 @@ export interface ClusterLink {
   /** This process's name in the cluster, unique per start. */
   readonly processId: string;
   /**
-   * Tells the other processes; resolves once Redis has passed it on to them, and never rejects
-   * (a lost connection is logged and shows in readiness).
+   * Tells the other processes; resolves once Redis has passed it on to them (true), or with false
+   * when it could not be sent (a lost connection, logged and shown in readiness); never rejects.
    */
-  publish<T extends ClusterTopic>(topic: T, message: ClusterTopics[T]): Promise<void>;
+  publish<T extends ClusterTopic>(topic: T, message: ClusterTopics[T]): Promise<boolean>;
   /** Listens to the other processes; returns what stops listening. */
   on<T extends ClusterTopic>(topic: T, handler: (message: ClusterTopics[T]) => void): () => void;
   /**
@@ -78,7 +78,9 @@ export class LocalLink implements ClusterLink {
   readonly clustered = false;
   readonly processId = randomUUID();
 
-  async publish(): Promise<void> {}
+  async publish(): Promise<boolean> {
+    return true;
+  }
 
   on(): () => void {
     return () => undefined;

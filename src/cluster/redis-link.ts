@@ -88,11 +88,13 @@ export class RedisLink implements ClusterLink {
     return this.commands.status === 'ready' && this.listener.status === 'ready';
   }
 
-  async publish<T extends ClusterTopic>(topic: T, message: ClusterTopics[T]): Promise<void> {
+  async publish<T extends ClusterTopic>(topic: T, message: ClusterTopics[T]): Promise<boolean> {
     try {
       await this.commands.publish(this.prefix + topic, this.processId + SEPARATOR + message);
+      return true;
     } catch (error) {
       this.logger.error(`Redis: ${topic} not published: ${(error as Error).message}`);
+      return false;
     }
   }
 

@@ -45,10 +45,13 @@ export class HistoryHorizons implements OnModuleInit, OnModuleDestroy {
     return this.horizons.get(roomId) ?? 0;
   }
 
-  /** Raises the room's horizon here and in the other processes, before its events are deleted. */
-  async announce(roomId: string, horizon: number): Promise<void> {
+  /**
+   * Raises the room's horizon here and in the other processes, before its events are deleted;
+   * false when the others could not be told (nothing may be deleted then).
+   */
+  async announce(roomId: string, horizon: number): Promise<boolean> {
     this.raise(roomId, horizon);
-    await this.link.publish('history-purged', `${horizon} ${roomId}`);
+    return this.link.publish('history-purged', `${horizon} ${roomId}`);
   }
 
   /**

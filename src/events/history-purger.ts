@@ -63,7 +63,8 @@ export class HistoryPurger {
     const { purge, horizon } = planHistoryPurge(events, new Set(scope.eventTypes), scope.cutoffTs);
     if (purge.length === 0) return 0;
     // Readers learn the horizon before anything goes: one that read too early reads again from it.
-    await this.horizons.announce(roomId, horizon);
+    // When the other processes could not be told, nothing goes: the next sweep tries again.
+    if (!(await this.horizons.announce(roomId, horizon))) return 0;
     await this.writer.transaction(async (manager) => {
       const sql = this.sql.within(manager);
       for (let start = 0; start < purge.length; start += DELETE_BATCH) {

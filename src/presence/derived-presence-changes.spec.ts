@@ -9,7 +9,10 @@ function joinedLinks(): [ClusterLink, ClusterLink] {
   const link = (self: number): ClusterLink => ({
     clustered: true,
     processId: String(self),
-    publish: async (topic, message) => handlers[1 - self].get(topic)?.(message),
+    publish: async (topic, message) => {
+      handlers[1 - self].get(topic)?.(message);
+      return true;
+    },
     on: (topic, handler) => {
       handlers[self].set(topic, handler as (message: string) => void);
       return () => handlers[self].delete(topic);
