@@ -61,11 +61,10 @@ export class EventStore implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     this.committed = await this.positions.highest(this.sql);
     if (!this.link.clustered) return;
-    const learn = (upTo: Promise<number>) =>
-      upTo.then((position) => this.catchUp(position)).catch((error: unknown) => this.logger.error('events not learned', error instanceof Error ? error.stack : String(error)));
-    const stopEvents = this.link.on('events', (position) => void learn(Promise.resolve(Number(position))));
+    const failed = (error: unknown) => this.logger.error('events not learned', error instanceof Error ? error.stack : String(error));
+    const stopEvents = this.link.on('events', (position) => void this.catchUp(Number(position)).catch(failed));
     // Commits told while the link was down may be missed: those waiting hear of them from the database.
-    const stopReconnect = this.link.onReconnect(() => void learn(this.highestCommitted.request()));
+    const stopReconnect = this.link.onReconnect(() => void this.caughtUp().catch(failed));
     this.stopListening = () => {
       stopEvents();
       stopReconnect();

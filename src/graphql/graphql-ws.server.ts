@@ -105,7 +105,8 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
     for (const connection of [...this.connections]) {
       const session = connection.signedIn;
       if (!session) continue;
-      const revoked = tokenHash === null ? (await this.sessions.authenticate(session.token).catch(() => session.requester)) === null : session.tokenHash === tokenHash;
+      // A lookup that fails (the database out of reach) keeps the connection: it is not known revoked.
+      const revoked = tokenHash === null ? (await this.sessions.authenticate(session.token).catch(() => undefined)) === null : session.tokenHash === tokenHash;
       if (revoked) connection.close(CloseCode.Forbidden, 'Access token revoked');
     }
   }

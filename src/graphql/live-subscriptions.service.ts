@@ -93,22 +93,23 @@ export class LiveSubscriptions {
   }
 }
 
-/** The newest position a stream's notifications told of, and a wait for one past a position. */
+/** The newest position a stream's notifications told of, and the stream's wait for one past a position. */
 class WakeUps {
   private newest = 0;
-  private waiting: Array<{ position: number; wake: () => void }> = [];
+  private waiting: { position: number; wake: () => void } | null = null;
 
   heard(position: number): void {
     this.newest = Math.max(this.newest, position);
-    const woken = this.waiting.filter((waiter) => waiter.position < position);
-    this.waiting = this.waiting.filter((waiter) => waiter.position >= position);
-    for (const { wake } of woken) wake();
+    if (!this.waiting || this.waiting.position >= position) return;
+    const { wake } = this.waiting;
+    this.waiting = null;
+    wake();
   }
 
   /** Resolves once a notification told of a position past `position` (at once if one already has). */
   past(position: number): Promise<void> {
     if (this.newest > position) return Promise.resolve();
-    return new Promise((wake) => this.waiting.push({ position, wake }));
+    return new Promise((wake) => (this.waiting = { position, wake }));
   }
 }
 

@@ -10,6 +10,11 @@ import { upsertStatements } from './presence-state.mapper.js';
 import type { Publication } from './presence-engine.js';
 import type { TrackedPresence } from './tracked-presence.js';
 
+/** A `write` waiting for its queued items: why they were dropped, if they were. */
+interface WriteTicket {
+  dropped: Error | null;
+}
+
 /** Waits before each retry of a failed write, while those who asked for it wait too. */
 const RETRY_DELAYS_MS = [100, 200, 400, 800];
 /** Once those are spent, those waiting are told; what failed is tried again this long after, until it commits. */
@@ -50,7 +55,7 @@ export class PresenceWriter implements OnApplicationShutdown {
    * One per `write` whose publications or rows wait in the queue (put back with them when their
    * transaction fails): `dropPending` tells each why it was not written.
    */
-  private waiting = new Set<{ dropped: Error | null }>();
+  private waiting = new Set<WriteTicket>();
 
   constructor(
     private readonly store: EventStore,
@@ -93,7 +98,7 @@ export class PresenceWriter implements OnApplicationShutdown {
     publications.forEach((publication, index) => this.queued.push({ publication, roomId: rooms[index] }));
     for (const tracked of users) this.queuedRows.add(tracked);
     if (this.queued.length === 0 && this.queuedRows.size === 0) return;
-    const ticket = { dropped: null as Error | null };
+    const ticket: WriteTicket = { dropped: null };
     this.waiting.add(ticket);
     if (!this.nextWrite) {
       // After the write before it has ended, once the requests read in this turn of the event loop
@@ -158,7 +163,7 @@ export class PresenceWriter implements OnApplicationShutdown {
     }
     let batch: typeof this.queued = [];
     let rows: TrackedPresence[] = [];
-    let tickets = new Set<{ dropped: Error | null }>();
+    let tickets = new Set<WriteTicket>();
     try {
       await this.store.write(async (tx) => {
         // The batch is taken once the transaction has begun, so requests that came meanwhile join it.
